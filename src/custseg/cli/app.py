@@ -1,0 +1,291 @@
+"""Commands: run, demo, features, assign, datasets. Each parses, calls the API, prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from custseg.cli import exit_codes
+from custseg.cli.console import err_console, fail, out_console, print_segments, progress_callback
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Customer segmentation: from a customer table or a transaction log to "
+                       "named, profiled, validated segments.")
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out += [v.strip() for v in value.split(",") if v.strip()]
+    return out
+
+
+def _weights(values: list[str] | None) -> dict[str, float]:
+    from custseg.exceptions import ConfigError
+
+    weights: dict[str, float] = {}
+    for item in _split(values):
+        key, sep, number = item.partition("=")
+        try:
+            weights[key.strip()] = float(number)
+        except ValueError:
+            raise ConfigError(f"cannot read weight {item!r}", where="--weight",
+                              fix="write GROUP_OR_COLUMN=NUMBER, e.g. --weight geography=0.5"
+                              ) from None
+        if not sep:
+            raise ConfigError(f"cannot read weight {item!r}", where="--weight",
+                              fix="write GROUP_OR_COLUMN=NUMBER, e.g. --weight geography=0.5")
+    return weights
+
+
+@app.command()
+def run(
+    input: Annotated[Path, typer.Argument(help="Customer table or transaction log (CSV, TSV, "
+                                                "text, Parquet, Excel, JSON Lines).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder "
+                                             "[default: custseg-out/<input name>]")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML file of options.")] = None,
+    id: Annotated[list[str] | None, typer.Option("--id", help="Identifier column.")] = None,
+    label: Annotated[str | None, typer.Option("--label", help="Known grouping for external "
+                                              "validation (never a feature).")] = None,
+    algorithms: Annotated[str | None, typer.Option(
+        "--algorithms", help="Comma-separated: kmeans, hierarchical, gmm, bisecting_kmeans, "
+                             "minibatch_kmeans, hdbscan, kprototypes, rfm.")] = None,
+    k: Annotated[str | None, typer.Option("--k", help="Number of segments or a range, e.g. 5 "
+                                          "or 2-12 [default: 2-12].")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Column to leave out "
+                                                      "(repeat or comma-separate).")] = None,
+    keep: Annotated[list[str] | None, typer.Option("--keep", help="Column to keep even if "
+                                                   "feature selection would drop it.")] = None,
+    categorical: Annotated[list[str] | None, typer.Option("--categorical")] = None,
+    numeric: Annotated[list[str] | None, typer.Option("--numeric")] = None,
+    weight: Annotated[list[str] | None, typer.Option(
+        "--weight", help="Feature group or column weight, e.g. geography=0.5.")] = None,
+    pca: Annotated[str | None, typer.Option("--pca", help="auto, off or a number.")] = None,
+    mixed: Annotated[str | None, typer.Option(
+        "--mixed", help="Mixed data method: auto, onehot, kprototypes, famd.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed [default: 0].")] = None,
+    input_kind: Annotated[str | None, typer.Option(
+        "--input-kind", help="auto, table or transactions.")] = None,
+    sep: Annotated[str | None, typer.Option("--sep", help="Delimiter override.")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding")] = None,
+    decimal: Annotated[str | None, typer.Option("--decimal")] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Log: customer column.")
+                        ] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Log: date column.")] = None,
+    amount: Annotated[str | None, typer.Option("--amount", help="Log: amount column.")] = None,
+    quantity: Annotated[str | None, typer.Option("--quantity")] = None,
+    price: Annotated[str | None, typer.Option("--price")] = None,
+    invoice: Annotated[str | None, typer.Option("--invoice")] = None,
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    channel: Annotated[str | None, typer.Option("--channel")] = None,
+    country: Annotated[str | None, typer.Option("--country")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date features are measured "
+                                              "against (YYYY-MM-DD).")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", help="Limit BLAS/OpenMP "
+                                                "threads.")] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
+    no_stability: Annotated[bool, typer.Option("--no-stability",
+                                               help="Skip bootstrap stability.")] = False,
+    engine: Annotated[str | None, typer.Option("--engine", help="local or spark.")] = None,
+    spark_master: Annotated[str | None, typer.Option("--spark-master")] = None,
+    as_json: AsJson = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Segment customers and write segments.csv, summary.json, report.html, figures/, model.skops."""
+    try:
+        from custseg.config import RunConfig, parse_k
+
+        options = dict(
+            id=_split(id) or None, label=label,
+            algorithms=_split([algorithms]) if algorithms else None,
+            k=parse_k(k) if k else None, exclude=_split(exclude) or None,
+            keep=_split(keep) or None, categorical=_split(categorical) or None,
+            numeric=_split(numeric) or None, weights=_weights(weight) or None, pca=pca,
+            mixed=mixed, seed=seed, input_kind=input_kind, sep=sep, encoding=encoding,
+            decimal=decimal, sheet=sheet, customer=customer, date=date, amount=amount,
+            quantity=quantity, price=price, invoice=invoice, category=category,
+            channel=channel, country=country, as_of=as_of, threads=threads,
+            report=False if no_report else None, stability=False if no_stability else None,
+            engine=engine, spark_master=spark_master)
+        cfg = RunConfig.from_toml(config, **options) if config else RunConfig().replace(**options)
+        out_dir = out or Path("custseg-out") / input.stem.replace(" ", "_")
+        summary = _execute(input, cfg, out_dir, quiet)
+    except Exception as error:  # noqa: BLE001 - every error ends in one clear line
+        raise typer.Exit(fail(error, debug)) from None
+    _report_done(summary, out_dir, as_json, quiet)
+
+
+def _execute(input: Path, cfg, out_dir: Path, quiet: bool) -> dict:
+    from threadpoolctl import threadpool_limits
+
+    if cfg.engine == "spark":
+        from custseg.spark import run_spark
+
+        return run_spark(input, cfg, out_dir)
+    from custseg.outputs import write_outputs
+    from custseg.workflow import run as run_workflow
+
+    with threadpool_limits(limits=cfg.threads), progress_callback(quiet) as progress:
+        result = run_workflow(input, cfg, progress=progress)
+        write_outputs(result, out_dir, report=cfg.report)
+    return json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+
+
+def _report_done(summary: dict, out_dir: Path, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    elif not quiet:
+        print_segments(summary, str(out_dir))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "custseg-out/demo"),
+    as_json: AsJson = False, quiet: Quiet = False, debug: Debug = False,
+) -> None:
+    """Run the whole job on the bundled demo customers (3,000 customers, 5 known segments)."""
+    try:
+        from custseg.config import RunConfig
+        from custseg.datasets import load_dataset
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        data_file = out.parent / "demo_customers.csv"
+        load_dataset("demo").to_csv(data_file, index=False)
+        if not quiet:
+            err_console.print(f"Demo data written to {data_file} (custseg.datasets."
+                              "make_customers(3000, k=5, seed=42)); segmenting it...")
+        summary = _execute(data_file, RunConfig(seed=42), out, quiet)
+    except Exception as error:  # noqa: BLE001
+        raise typer.Exit(fail(error, debug)) from None
+    _report_done(summary, out, as_json, quiet)
+    if not quiet and not as_json:
+        out_console.print(f"Open {out / 'report.html'} in a browser to read the report.")
+
+
+@app.command()
+def features(
+    transactions: Annotated[Path, typer.Argument(help="Transaction log (CSV/TSV/text, Parquet "
+                                                      "file or glob, Excel).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Customer table to write (.csv or "
+                                                          ".parquet).")] = Path("customers.csv"),
+    customer: Annotated[str | None, typer.Option("--customer")] = None,
+    date: Annotated[str | None, typer.Option("--date")] = None,
+    amount: Annotated[str | None, typer.Option("--amount")] = None,
+    quantity: Annotated[str | None, typer.Option("--quantity")] = None,
+    price: Annotated[str | None, typer.Option("--price")] = None,
+    invoice: Annotated[str | None, typer.Option("--invoice")] = None,
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    channel: Annotated[str | None, typer.Option("--channel")] = None,
+    country: Annotated[str | None, typer.Option("--country")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    as_json: AsJson = False, quiet: Quiet = False, debug: Debug = False,
+) -> None:
+    """Build the customer table (RFM and behaviour features) from a transaction log."""
+    try:
+        from custseg.features import build_customer_features
+
+        overrides = {k: v for k, v in dict(
+            customer=customer, date=date, amount=amount, quantity=quantity, price=price,
+            invoice=invoice, category=category, channel=channel, country=country).items() if v}
+        source = str(transactions) if any(ch in str(transactions) for ch in "*?[") \
+            else transactions
+        result = build_customer_features(source, columns=overrides or None, as_of=as_of)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        if out.suffix.lower() == ".parquet":
+            result.frame.to_parquet(tmp, index=False)
+        else:
+            result.frame.to_csv(tmp, index=False, lineterminator="\n")
+        tmp.replace(out)
+    except Exception as error:  # noqa: BLE001
+        raise typer.Exit(fail(error, debug)) from None
+    if as_json:
+        from custseg.summary import to_jsonable
+
+        sys.stdout.write(json.dumps(to_jsonable(result.to_dict()), indent=2) + "\n")
+    elif not quiet:
+        out_console.print(f"{len(result.frame):,} customers written to {out}")
+        for note in result.notes:
+            out_console.print(f"- {note}", soft_wrap=True)
+
+
+@app.command()
+def assign(
+    model: Annotated[Path, typer.Argument(help="model.skops written by custseg run.")],
+    input: Annotated[Path, typer.Argument(help="New customers, same columns as training.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="segments CSV to write.")] = Path(
+        "segments.csv"),
+    engine: Annotated[str, typer.Option("--engine", help="local or spark.")] = "local",
+    quiet: Quiet = False, debug: Debug = False,
+) -> None:
+    """Score new customers with a saved model."""
+    try:
+        if engine == "spark":
+            from custseg.spark import assign_spark
+
+            n = assign_spark(model, input, out)
+        else:
+            from custseg.data import load
+            from custseg.persist import load_model
+
+            fitted = load_model(model)
+            frame = load(input)
+            table = fitted.assign(frame)
+            tmp = out.with_name(f".{out.name}.tmp")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            table.to_csv(tmp, index=False, float_format="%.4f", lineterminator="\n")
+            tmp.replace(out)
+            n = len(table)
+    except Exception as error:  # noqa: BLE001
+        raise typer.Exit(fail(error, debug)) from None
+    if not quiet:
+        out_console.print(f"{n:,} customers scored; written to {out}")
+
+
+@app.command()
+def datasets(
+    name: Annotated[str, typer.Argument(help="'list', or a dataset name to write.")] = "list",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="CSV file to write.")] = None,
+    debug: Debug = False,
+) -> None:
+    """List the bundled datasets, or write one to a CSV file."""
+    try:
+        from custseg.datasets import list_datasets, load_dataset
+
+        if name == "list":
+            from rich.table import Table
+
+            table = Table(title="Bundled datasets", title_justify="left")
+            for column in ("name", "rows", "licence", "description"):
+                table.add_column(column)
+            for ds_name, row in list_datasets().iterrows():
+                table.add_row(str(ds_name), str(row["rows"]), row["licence"], row["description"])
+            out_console.print(table)
+            return
+        frame = load_dataset(name)
+        target = out or Path(f"{name}.csv")
+        frame.to_csv(target, index=False, lineterminator="\n")
+        out_console.print(f"{len(frame):,} rows written to {target}")
+    except Exception as error:  # noqa: BLE001
+        raise typer.Exit(fail(error, debug)) from None
+
+
+def main() -> None:
+    """Entry point of the ``custseg`` command."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else exit_codes.INTERNAL_ERROR
+        sys.exit(code)

@@ -1,0 +1,72 @@
+"""Rich output for the CLI: progress drawn from the library's callback, errors, tables."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from custseg.cli import exit_codes
+from custseg.exceptions import CustsegError
+
+err_console = Console(stderr=True, highlight=False)
+out_console = Console(highlight=False)
+
+
+@contextmanager
+def progress_callback(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """Yield a ``progress(stage, done, total)`` callback that draws a Rich bar."""
+    if quiet or not err_console.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=max(total, 1))
+            bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+        yield update
+
+
+def fail(error: BaseException, debug: bool) -> int:
+    """Print one clear line (or a traceback with --debug); return the exit code."""
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    if isinstance(error, CustsegError):
+        err_console.print(f"[bold red]error:[/] {error}", markup=True, soft_wrap=True,
+                          highlight=False, emoji=False)
+        return exit_codes.BAD_INPUT
+    if isinstance(error, MemoryError):
+        err_console.print("[bold red]error:[/] out of memory. Fix: use --engine spark or a "
+                          "smaller input, and report the sizes you used", soft_wrap=True)
+        return exit_codes.INTERNAL_ERROR
+    err_console.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}. This is "
+                      "a bug in custseg: rerun with --debug and report the traceback",
+                      soft_wrap=True, markup=True, highlight=False, emoji=False)
+    return exit_codes.INTERNAL_ERROR
+
+
+def print_segments(summary: dict, out_dir: str) -> None:
+    """A short table of the segments and where the files are."""
+    table = Table(title=f"{summary['k']} segments ({summary['algorithm']}, "
+                        f"{summary['n_rows']:,} customers)", title_justify="left")
+    for column in ("segment", "name", "customers", "share"):
+        table.add_column(column, justify="right" if column != "name" else "left")
+    for seg in summary["segments"]:
+        table.add_row(str(seg["id"]), seg["name"], f"{seg['size']:,}", f"{seg['share']:.1%}")
+    out_console.print(table)
+    selection = summary.get("selection", {})
+    if selection.get("reason"):
+        out_console.print(f"[bold]Why:[/] {selection['reason']}", soft_wrap=True)
+    for warning in summary.get("warnings", [])[:5]:
+        out_console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    out_console.print(f"Files written to [bold]{out_dir}[/]: segments.csv, summary.json, "
+                      "report.html, figures/, model.skops")

@@ -1,0 +1,125 @@
+"""summary.json: the machine-readable account of a run.
+
+The JSON Schema lives in ``custseg/schema/summary.schema.json`` and the test
+suite validates every summary it produces against it. All values are plain
+JSON (no NaN: missing numbers are ``null``).
+
+Example
+-------
+>>> to_jsonable({"a": float("nan"), "b": (1, 2)})
+{'a': None, 'b': [1, 2]}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custseg.persist.model import versions
+
+SCHEMA_VERSION = "1.0"
+
+
+def build_summary(result) -> dict[str, Any]:
+    """Assemble summary.json from a :class:`custseg.workflow.RunResult`."""
+    segmenter = result.segmenter
+    preprocess = _preprocess_dict(result.preprocessor)
+    explanation = result.explanation.to_dict()
+    selection = getattr(segmenter, "selection_", None)
+    candidates = getattr(segmenter, "candidates_", None)
+    summary: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "input": result.source,
+        "n_rows": int(len(result.frame)),
+        "n_columns": int(len(result.frame.columns)),
+        "columns": result.schema.to_dict(),
+        "algorithm": result.algorithm,
+        "k": result.k,
+        "n_unassigned": int((result.labels == -1).sum()),
+        "seed": int(result.config.seed),
+        "features_used": list(preprocess.get("features_used", [])),
+        "features_dropped": dict(preprocess.get("features_dropped", {})),
+        "preprocessing": preprocess,
+        "selection": selection.to_dict() if selection is not None else {
+            "algorithm": result.algorithm, "k": result.k,
+            "reason": "rule-based RFM groups (no model selection)"},
+        "candidates": candidates.to_dict(orient="records") if isinstance(
+            candidates, pd.DataFrame) else [],
+        "sampling": dict(getattr(segmenter, "sampled_", {}) or {}),
+        "metrics": explanation.get("metrics", {}),
+        "validation": explanation.get("validation", {}),
+        "segments": explanation.get("segments", []),
+        "rules": explanation.get("rules", {}),
+        "warnings": list(result.warnings),
+        "decisions": list(result.decisions),
+        "timings_s": {k: round(float(v), 3) for k, v in result.timings.items()},
+        "versions": versions(),
+        "config": result.config.to_dict(),
+    }
+    if result.transactions is not None:
+        summary["transactions"] = result.transactions.to_dict()
+    if result.rfm is not None:
+        summary["rfm"] = _rfm_dict(result)
+    return to_jsonable(summary)
+
+
+def _preprocess_dict(preprocessor) -> dict[str, Any]:
+    for attr in ("to_dict", "summary_"):
+        method = getattr(preprocessor, attr, None)
+        if callable(method):
+            return dict(method())
+    return {"features_used": list(getattr(preprocessor, "features_used_", [])),
+            "features_dropped": dict(getattr(preprocessor, "features_dropped_", {}))}
+
+
+def _rfm_dict(result) -> dict[str, Any]:
+    rfm = result.rfm
+    groups = rfm["rfm_group"].value_counts()
+    table = pd.crosstab(pd.Series(result.labels, name="segment"),
+                        pd.Series(rfm["rfm_group"].to_numpy(), name="rfm_group"))
+    return {
+        "groups": {str(k): int(v) for k, v in groups.items()},
+        "segment_vs_rfm": {str(seg): {str(g): int(n) for g, n in row.items() if n}
+                           for seg, row in table.iterrows()},
+    }
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert numpy/pandas values to plain JSON types; NaN and inf become None."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def summary_schema() -> dict[str, Any]:
+    """The JSON Schema of summary.json.
+
+    Example
+    -------
+    >>> sorted(summary_schema()["required"])[:3]
+    ['algorithm', 'candidates', 'features_dropped']
+    """
+    text = (resources.files("custseg") / "schema" / "summary.schema.json").read_text("utf-8")
+    return json.loads(text)

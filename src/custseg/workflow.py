@@ -1,0 +1,316 @@
+"""The whole run, stage by stage: load -> features -> preprocess -> segment -> explain.
+
+:func:`run` is what ``custseg run`` calls; each stage is a public function of
+its own package, so a tutorial can run them one at a time instead.
+:func:`write_outputs` then writes the files DESIGN.md promises, all or
+nothing.
+
+Example
+-------
+>>> from custseg.datasets import make_customers
+>>> result = run(make_customers(400, k=3, seed=0), k=3, algorithms=["kmeans"], report=False)
+>>> result.k, len(result.labels)
+(3, 400)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custseg.config import RunConfig
+from custseg.data.io import LoadedTable, read_table
+from custseg.data.schema import Schema, infer_schema
+from custseg.exceptions import InputError
+from custseg.persist.model import SegmentationModel, order_by_size, segments_frame, versions
+
+Progress = Callable[[str, int, int], None]
+STAGES = ("load", "features", "preprocess", "segment", "explain", "report")
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, in memory; :func:`write_outputs` saves it."""
+
+    config: RunConfig
+    source: dict[str, Any]
+    frame: pd.DataFrame
+    schema: Schema
+    preprocessor: Any
+    X: np.ndarray
+    segmenter: Any
+    labels: np.ndarray
+    probability: np.ndarray | None
+    explanation: Any
+    model: SegmentationModel
+    transactions: Any = None
+    rfm: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    decisions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def k(self) -> int:
+        """Number of segments (without the unassigned group)."""
+        return int(len(set(self.labels.tolist()) - {-1}))
+
+    @property
+    def algorithm(self) -> str:
+        """The chosen algorithm's name."""
+        return str(getattr(self.segmenter, "algorithm_", "rfm"))
+
+    @property
+    def names(self) -> dict[int, str]:
+        """Segment number -> name."""
+        return dict(self.model.names)
+
+    def segments_table(self) -> pd.DataFrame:
+        """The segments.csv table (one row per input customer, in input order)."""
+        return segments_frame(self.frame, self.labels, self.names, self.schema.id_column,
+                              self.probability)
+
+    def summary(self) -> dict[str, Any]:
+        """The summary.json content (see ``custseg/schema/summary.schema.json``)."""
+        from custseg.summary import build_summary
+
+        return build_summary(self)
+
+
+def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
+        progress: Progress | None = None, **options: Any) -> RunResult:
+    """Segment a customer table or a transaction log.
+
+    Parameters
+    ----------
+    data : path of a customer table or transaction log, or a DataFrame.
+    config : a :class:`RunConfig`; keyword ``options`` override its fields
+        (``k=5``, ``algorithms=["kmeans"]``, ``seed=1`` ...).
+    progress : optional callback ``progress(stage, done, total)``.
+
+    Example
+    -------
+    >>> from custseg.datasets import bundled_path
+    >>> result = run(bundled_path("wholesale"), k=3, algorithms=["kmeans"], label="Channel")
+    >>> result.k, result.schema["Channel"].role
+    (3, 'label')
+    """
+    config = (config or RunConfig()).replace(**options)
+    notify = progress or (lambda stage, done, total: None)
+    timings: dict[str, float] = {}
+    decisions: list[str] = []
+    clock = time.perf_counter()
+
+    notify("load", 0, len(STAGES))
+    frame, source, transactions = _load_input(data, config, decisions)
+    timings["load"] = time.perf_counter() - clock
+
+    notify("features", 1, len(STAGES))
+    clock = time.perf_counter()
+    schema = _schema(frame, config, transactions, source)
+    decisions += [f"column {c.name!r}: {c.role} — {c.reason}" for c in schema
+                  if c.role not in ("numeric",)]
+    _check_rows(frame, schema, config, source)
+    rfm = _rfm_table(frame, transactions)
+    timings["schema"] = time.perf_counter() - clock
+
+    notify("preprocess", 2, len(STAGES))
+    clock = time.perf_counter()
+    preprocessor, X = _preprocess(frame, schema, config, source)
+    timings["preprocess"] = time.perf_counter() - clock
+
+    notify("segment", 3, len(STAGES))
+    clock = time.perf_counter()
+    segmenter, raw_labels, probability = _segment(X, preprocessor, config, rfm, progress)
+    label_map = order_by_size(raw_labels)
+    labels = np.array([label_map[int(v)] for v in raw_labels], dtype=int)
+    timings["segment"] = time.perf_counter() - clock
+
+    notify("explain", 4, len(STAGES))
+    clock = time.perf_counter()
+    explanation = _explain(frame, labels, X, preprocessor, schema, config, segmenter,
+                           label_map)
+    names = {int(seg["id"]): seg["name"] for seg in explanation.to_dict()["segments"]}
+    timings["explain"] = time.perf_counter() - clock
+
+    model = SegmentationModel(
+        preprocessor=preprocessor, estimator=segmenter,
+        input_columns={c: str(frame[c].dtype) for c in _needed_columns(preprocessor)},
+        id_column=schema.id_column, label_map=label_map, names=names,
+        metadata={"algorithm": str(getattr(segmenter, "algorithm_", "rfm")),
+                  "k": int(len(set(labels.tolist()) - {-1})), "seed": config.seed,
+                  "versions": versions(), "source": source.get("path")})
+    return RunResult(config=config, source=source, frame=frame, schema=schema,
+                     preprocessor=preprocessor, X=X, segmenter=segmenter, labels=labels,
+                     probability=probability, explanation=explanation, model=model,
+                     transactions=transactions, rfm=rfm, timings=timings, decisions=decisions,
+                     warnings=list(explanation.to_dict().get("warnings", [])))
+
+
+# ------------------------------------------------------------------- stages
+def _load_input(data, config: RunConfig, decisions: list[str]):
+    if isinstance(data, pd.DataFrame):
+        if data.empty:
+            raise InputError("the table has no rows", where="DataFrame",
+                             fix="pass a table with at least a few customers")
+        source = {"path": None, "kind": "table", "format": "DataFrame", "rows": len(data),
+                  "columns": len(data.columns), "notes": []}
+        if config.input_kind == "transactions" or (
+                config.input_kind == "auto" and _is_log(data, config)):
+            return _from_log(data, config, source, decisions)
+        return data.reset_index(drop=True), source, None
+    path = Path(data)
+    if config.input_kind == "transactions":
+        return _from_log(path, config, {"path": str(path), "format": path.suffix.lstrip(".")},
+                         decisions)
+    table: LoadedTable = read_table(path, sep=config.sep, encoding=config.encoding,
+                                    decimal=config.decimal, sheet=config.sheet)
+    source = {**table.to_dict(), "kind": "table"}
+    if config.input_kind == "auto" and _is_log(table.frame, config):
+        decisions.append("input recognised as a transaction log (several rows per customer, "
+                         "a date and an amount): customer features built first")
+        return _from_log(path, config, source, decisions)
+    return table.frame, source, None
+
+
+def _log_overrides(config: RunConfig) -> dict[str, str]:
+    keys = ("customer", "date", "amount", "quantity", "price", "invoice", "category",
+            "channel", "country")
+    return {k: getattr(config, k) for k in keys if getattr(config, k)}
+
+
+def _is_log(frame: pd.DataFrame, config: RunConfig) -> bool:
+    from custseg.features import detect_log_columns, looks_like_transaction_log
+
+    columns = [str(c) for c in frame.columns]
+    try:
+        found = detect_log_columns(columns, _log_overrides(config) or None)
+    except InputError:
+        return False
+    n_unique = int(frame[found.customer].nunique()) if found.customer in frame else None
+    return bool(looks_like_transaction_log(columns, n_rows=len(frame),
+                                           n_unique_customer=n_unique))
+
+
+def _from_log(data, config: RunConfig, source: dict, decisions: list[str]):
+    from custseg.features import build_customer_features
+
+    features = build_customer_features(data, columns=_log_overrides(config) or None,
+                                       as_of=config.as_of)
+    source = {**source, "kind": "transactions", "log_rows": int(
+        features.quality.get("lines_total", 0)), "customers": len(features.frame)}
+    decisions += list(features.notes)
+    return features.frame, source, features
+
+
+def _schema(frame: pd.DataFrame, config: RunConfig, transactions, source) -> Schema:
+    ids = list(config.id)
+    if transactions is not None and not ids:
+        ids = [transactions.columns.customer]
+    return infer_schema(frame, id=ids, label=config.label, exclude=config.exclude,
+                        categorical=config.categorical, numeric=config.numeric,
+                        roles=config.roles, source=str(source.get("path") or "input"))
+
+
+def _check_rows(frame: pd.DataFrame, schema: Schema, config: RunConfig, source) -> None:
+    where = str(source.get("path") or "input")
+    features = [c for c in schema.feature_columns() if c not in config.exclude]
+    if not features:
+        roles = ", ".join(f"{c.name}={c.role}" for c in list(schema)[:8])
+        raise InputError(
+            f"no column can be used as a feature (roles: {roles})", where=where,
+            fix="segmentation needs numeric or categorical columns such as spend or age; "
+                "override a role with --numeric COL or --categorical COL")
+    lo = config.k_range()[0]
+    n = len(frame)
+    if n < 3 or n <= lo:
+        raise InputError(f"only {n} usable rows: too few to form {lo} segments", where=where,
+                         fix="segment a larger table (at least a few rows per segment)")
+    hi = config.k_range()[-1]
+    if hi >= n:
+        raise InputError(f"--k {hi} is larger than the {n} rows allow", where="--k",
+                         fix=f"use a k below {n}, e.g. --k 2-{max(2, min(12, n // 3))}")
+
+
+def _rfm_table(frame: pd.DataFrame, transactions) -> pd.DataFrame | None:
+    if transactions is None:
+        return None
+    from custseg.features import rfm_scores, rfm_segments
+
+    scores = rfm_scores(frame)
+    scores["rfm_group"] = rfm_segments(scores).to_numpy()
+    return scores
+
+
+def _preprocess(frame: pd.DataFrame, schema: Schema, config: RunConfig, source):
+    from custseg.preprocess import PreprocessOptions, build_preprocessor
+
+    options = PreprocessOptions(weights=dict(config.weights), pca=config.pca,
+                                keep=list(config.keep), exclude=list(config.exclude),
+                                as_of=config.as_of, mixed=config.mixed,
+                                select_features=config.select_features,
+                                random_state=config.seed)
+    preprocessor = build_preprocessor(schema, options)
+    X = preprocessor.fit_transform(frame)
+    if X.shape[1] == 0:
+        raise InputError("every candidate feature was dropped during preprocessing",
+                         where=str(source.get("path") or "input"),
+                         fix="keep a column with --keep COL, or see features_dropped")
+    return preprocessor, np.asarray(X, dtype=float)
+
+
+def _segment(X: np.ndarray, preprocessor, config: RunConfig, rfm, progress):
+    if config.algorithms == ["rfm"]:
+        if rfm is None:
+            raise InputError("--algorithms rfm needs a transaction log", where="--algorithms",
+                             fix="run it on an order log, or use kmeans/hierarchical/gmm")
+        from custseg.features import RFMSegmenter
+
+        segmenter = RFMSegmenter().fit(rfm)
+        return segmenter, np.asarray(segmenter.labels_), None
+    from custseg.selection import Segmenter
+
+    algorithms = [a for a in config.algorithms if a != "rfm"]
+    categorical = list(getattr(preprocessor, "categorical_indices_", []) or [])
+    if categorical and "kprototypes" not in algorithms:
+        algorithms = ["kprototypes"]
+    params: dict[str, Any] = {}
+    if categorical:
+        params["categorical_features"] = categorical
+    segmenter = Segmenter(algorithms=tuple(algorithms), k=config.k, random_state=config.seed,
+                          silhouette_sample=config.silhouette_sample, progress=progress,
+                          **params)
+    segmenter.fit(X)
+    probability = None
+    if hasattr(segmenter, "predict_proba"):
+        try:
+            probability = np.asarray(segmenter.predict_proba(X)).max(axis=1)
+        except (AttributeError, NotImplementedError):
+            probability = None
+    return segmenter, np.asarray(segmenter.labels_), probability
+
+
+def _explain(frame, labels, X, preprocessor, schema, config, segmenter, label_map):
+    from custseg.explain import explain
+
+    label_true = frame[config.label].to_numpy() if config.label else None
+    fit_predict = None
+    if config.stability and hasattr(segmenter, "best_estimator_"):
+        from sklearn.base import clone
+
+        def fit_predict(sample: np.ndarray) -> np.ndarray:
+            return clone(segmenter.best_estimator_).fit_predict(sample)
+
+    return explain(frame, labels, X, features=list(preprocessor.features_used_), schema=schema,
+                   fit_predict=fit_predict, label_true=label_true, names=config.names or None,
+                   random_state=config.seed, min_share=config.min_segment_share)
+
+
+def _needed_columns(preprocessor) -> list[str]:
+    """Raw columns a saved model needs to score new customers."""
+    return list(getattr(preprocessor, "input_columns_", None) or preprocessor.features_used_)

@@ -1,0 +1,37 @@
+"""Shared fixtures: where the real datasets are, and a CLI runner that checks exit codes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from custseg.datasets import shared_datasets_dir  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    """Path of ../shared/datasets (the real public datasets)."""
+    path = shared_datasets_dir()
+    if path is None:
+        pytest.fail("the shared datasets folder (../shared/datasets) was not found; set "
+                    "CUSTSEG_SHARED_DATASETS to its path")
+    return path
+
+
+@pytest.fixture(scope="session")
+def customer_tables(shared_datasets: Path) -> dict[str, Path]:
+    """The customer tables among the shared datasets, by short name."""
+    return {
+        "mall": shared_datasets / "mall_customers" / "Mall_Customers.csv",
+        "wholesale": shared_datasets / "wholesale_customers" / "Wholesale customers data.csv",
+        "personality": shared_datasets / "customer_personality" / "marketing_campaign.csv",
+        "cc_general": shared_datasets / "cc_general" / "CC GENERAL.csv",
+        "online_shoppers": shared_datasets / "online_shoppers" / "online_shoppers_intention.csv",
+    }
