@@ -108,7 +108,8 @@ class RunConfig:
         for name in self.algorithms:
             if name not in KNOWN_ALGORITHMS:
                 raise ConfigError(f"unknown algorithm {name!r}", where="--algorithms",
-                                  fix=f"use a comma-separated list of: {', '.join(KNOWN_ALGORITHMS)}")
+                                  fix="use a comma-separated list of: "
+                                      + ", ".join(KNOWN_ALGORITHMS))
         if not self.algorithms:
             raise ConfigError("no algorithm given", where="--algorithms",
                               fix="e.g. --algorithms kmeans,gmm")
@@ -139,7 +140,8 @@ class RunConfig:
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
             raise ConfigError(f"unknown option {sorted(unknown)[0]!r}", where="RunConfig",
-                              fix=f"use one of: {', '.join(f.name for f in dataclasses.fields(self))}")
+                              fix="use one of: "
+                                  + ", ".join(f.name for f in dataclasses.fields(self)))
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -239,4 +241,5 @@ def _coerce(values: dict[str, Any], where: str) -> dict[str, Any]:
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}",
-                          where=f"--{name.replace('_', '-')}", fix=f"use one of: {', '.join(allowed)}")
+                          where=f"--{name.replace('_', '-')}",
+                          fix=f"use one of: {', '.join(allowed)}")

@@ -58,7 +58,7 @@ class RunResult:
     @property
     def k(self) -> int:
         """Number of segments (without the unassigned group)."""
-        return int(len(set(self.labels.tolist()) - {-1}))
+        return len(set(self.labels.tolist()) - {-1})
 
     @property
     def algorithm(self) -> str:
@@ -116,6 +116,7 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
     decisions += [f"column {c.name!r}: {c.role} — {c.reason}" for c in schema
                   if c.role not in ("numeric",)]
     _check_rows(frame, schema, config, source)
+    input_warnings = _duplicate_id_warnings(frame, schema)
     rfm = _rfm_table(frame, transactions)
     timings["schema"] = time.perf_counter() - clock
 
@@ -143,13 +144,13 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
         input_columns={c: str(frame[c].dtype) for c in _needed_columns(preprocessor)},
         id_column=schema.id_column, label_map=label_map, names=names,
         metadata={"algorithm": str(getattr(segmenter, "algorithm_", "rfm")),
-                  "k": int(len(set(labels.tolist()) - {-1})), "seed": config.seed,
+                  "k": len(set(labels.tolist()) - {-1}), "seed": config.seed,
                   "versions": versions(), "source": source.get("path")})
     return RunResult(config=config, source=source, frame=frame, schema=schema,
                      preprocessor=preprocessor, X=X, segmenter=segmenter, labels=labels,
                      probability=probability, explanation=explanation, model=model,
                      transactions=transactions, rfm=rfm, timings=timings, decisions=decisions,
-                     warnings=list(explanation.to_dict().get("warnings", [])))
+                     warnings=input_warnings + list(explanation.to_dict().get("warnings", [])))
 
 
 # ------------------------------------------------------------------- stages
@@ -235,6 +236,18 @@ def _check_rows(frame: pd.DataFrame, schema: Schema, config: RunConfig, source) 
     if hi >= n:
         raise InputError(f"--k {hi} is larger than the {n} rows allow", where="--k",
                          fix=f"use a k below {n}, e.g. --k 2-{max(2, min(12, n // 3))}")
+
+
+def _duplicate_id_warnings(frame: pd.DataFrame, schema: Schema) -> list[str]:
+    column = schema.id_column
+    if column is None:
+        return []
+    n_dup = int(frame[column].duplicated(keep=False).sum())
+    if not n_dup:
+        return []
+    example = frame.loc[frame[column].duplicated(), column].iloc[0]
+    return [f"{n_dup} rows share an id in {column!r} (e.g. {example!r}): every row is kept and "
+            "segmented separately; de-duplicate the export if each id should be one customer"]
 
 
 def _rfm_table(frame: pd.DataFrame, transactions) -> pd.DataFrame | None:

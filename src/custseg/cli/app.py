@@ -102,7 +102,7 @@ def run(
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
-    """Segment customers and write segments.csv, summary.json, report.html, figures/, model.skops."""
+    """Segment customers; write segments.csv, summary.json, report.html, figures/, model.skops."""
     try:
         from custseg.config import RunConfig, parse_k
 
@@ -121,7 +121,7 @@ def run(
         cfg = RunConfig.from_toml(config, **options) if config else RunConfig().replace(**options)
         out_dir = out or Path("custseg-out") / input.stem.replace(" ", "_")
         summary = _execute(input, cfg, out_dir, quiet)
-    except Exception as error:  # noqa: BLE001 - every error ends in one clear line
+    except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     _report_done(summary, out_dir, as_json, quiet)
 
@@ -167,7 +167,7 @@ def demo(
             err_console.print(f"Demo data written to {data_file} (custseg.datasets."
                               "make_customers(3000, k=5, seed=42)); segmenting it...")
         summary = _execute(data_file, RunConfig(seed=42), out, quiet)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     _report_done(summary, out, as_json, quiet)
     if not quiet and not as_json:
@@ -209,7 +209,7 @@ def features(
         else:
             result.frame.to_csv(tmp, index=False, lineterminator="\n")
         tmp.replace(out)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     if as_json:
         from custseg.summary import to_jsonable
@@ -248,7 +248,7 @@ def assign(
             table.to_csv(tmp, index=False, float_format="%.4f", lineterminator="\n")
             tmp.replace(out)
             n = len(table)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     if not quiet:
         out_console.print(f"{n:,} customers scored; written to {out}")
@@ -278,7 +278,7 @@ def datasets(
         target = out or Path(f"{name}.csv")
         frame.to_csv(target, index=False, lineterminator="\n")
         out_console.print(f"{len(frame):,} rows written to {target}")
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
 
 

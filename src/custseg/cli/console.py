@@ -24,8 +24,9 @@ def progress_callback(quiet: bool) -> Iterator[Callable[[str, int, int], None] |
     if quiet or not err_console.is_terminal:
         yield None
         return
-    with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=err_console, transient=True) as bar:
+    columns = (TextColumn("{task.description:<28}"), BarColumn(),
+               TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
         tasks: dict[str, int] = {}
 
         def update(stage: str, done: int, total: int) -> None:
