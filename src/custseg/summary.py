@@ -35,8 +35,8 @@ def build_summary(result) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "input": result.source,
-        "n_rows": int(len(result.frame)),
-        "n_columns": int(len(result.frame.columns)),
+        "n_rows": len(result.frame),
+        "n_columns": len(result.frame.columns),
         "columns": result.schema.to_dict(),
         "algorithm": result.algorithm,
         "k": result.k,

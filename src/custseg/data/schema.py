@@ -143,7 +143,7 @@ class Schema:
 def infer_schema(
     frame: pd.DataFrame,
     *,
-    id: str | Iterable[str] | None = None,  # noqa: A002 - mirrors the --id option
+    id: str | Iterable[str] | None = None,
     label: str | None = None,
     exclude: Iterable[str] = (),
     categorical: Iterable[str] = (),

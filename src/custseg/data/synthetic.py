@@ -176,7 +176,7 @@ def _pii_columns(n: int, rng: np.random.Generator) -> dict[str, object]:
 
 
 def _add_outliers(frame: pd.DataFrame, rng: np.random.Generator, rate: float) -> None:
-    n_out = int(round(rate * len(frame)))
+    n_out = round(rate * len(frame))
     if n_out:
         rows = rng.choice(len(frame), size=n_out, replace=False)
         frame.loc[rows, "income"] = frame.loc[rows, "income"] * 25
