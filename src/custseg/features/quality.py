@@ -1,0 +1,67 @@
+"""Data-quality rules applied when turning a log into customer features."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from custseg.exceptions import ConfigError
+
+__all__ = ["QualityRules"]
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    """How doubtful log lines are treated. Every rule is counted in ``quality``.
+
+    Parameters
+    ----------
+    drop_missing_customer : bool, default True
+        Drop lines without a customer id. If False they are pooled into one
+        customer whose id is missing.
+    keep_duplicates : bool, default False
+        Keep exact duplicate lines (identical in every column). By default the
+        extra copies are dropped.
+    exclude_zero_price : bool, default True
+        Lines worth 0 (price 0, quantity 0 or amount 0) are left out, so they never
+        make an order. If False they count as purchases of value 0.
+    exclude_negative_price : bool, default True
+        Non-return lines with a negative value (e.g. "Adjust bad debt") are left
+        out. If False they reduce monetary like a return.
+    exclude_future_dates : bool, default True
+        Lines dated on or after ``as_of`` are left out.
+    cancel_prefix : str or None, default "C"
+        Invoices starting with this text are cancellations (Online Retail style);
+        None turns the rule off. Cancellations reduce monetary, never count as orders.
+
+    Unparseable or missing dates are always left out (and counted).
+
+    >>> QualityRules(keep_duplicates=True).keep_duplicates
+    True
+    """
+
+    drop_missing_customer: bool = True
+    keep_duplicates: bool = False
+    exclude_zero_price: bool = True
+    exclude_negative_price: bool = True
+    exclude_future_dates: bool = True
+    cancel_prefix: str | None = "C"
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if name == "cancel_prefix":
+                if value is not None and (not isinstance(value, str) or value == ""):
+                    raise ConfigError(
+                        f"cancel_prefix must be a non-empty string or None, got {value!r}",
+                        where="QualityRules.cancel_prefix",
+                        fix='use e.g. "C", or None to turn cancellation detection off',
+                    )
+            elif not isinstance(value, bool):
+                raise ConfigError(
+                    f"{name} must be True or False, got {value!r}",
+                    where=f"QualityRules.{name}",
+                    fix="pass a boolean",
+                )
+
+    def to_dict(self) -> dict:
+        """The rules as a plain dict."""
+        return asdict(self)
