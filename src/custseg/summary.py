@@ -44,7 +44,7 @@ def build_summary(result) -> dict[str, Any]:
         "seed": int(result.config.seed),
         "features_used": list(preprocess.get("features_used", [])),
         "features_dropped": dict(preprocess.get("features_dropped", {})),
-        "preprocessing": preprocess,
+        "preprocessing": preprocess.get("preprocessing", preprocess),
         "selection": selection.to_dict() if selection is not None else {
             "algorithm": result.algorithm, "k": result.k,
             "reason": "rule-based RFM groups (no model selection)"},

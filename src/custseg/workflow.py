@@ -140,7 +140,8 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
     timings["explain"] = time.perf_counter() - clock
 
     model = SegmentationModel(
-        preprocessor=preprocessor, estimator=segmenter,
+        # Only the final fitted estimator is saved: the scan's tables stay in summary.json.
+        preprocessor=preprocessor, estimator=getattr(segmenter, "best_estimator_", segmenter),
         input_columns={c: str(frame[c].dtype) for c in _needed_columns(preprocessor)},
         id_column=schema.id_column, label_map=label_map, names=names,
         metadata={"algorithm": str(getattr(segmenter, "algorithm_", "rfm")),

@@ -96,6 +96,9 @@ def run(
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
     no_stability: Annotated[bool, typer.Option("--no-stability",
                                                help="Skip bootstrap stability.")] = False,
+    no_feature_selection: Annotated[bool, typer.Option(
+        "--no-feature-selection", help="Keep every candidate column (no relevance or "
+                                      "duplicate screening).")] = False,
     engine: Annotated[str | None, typer.Option("--engine", help="local or spark.")] = None,
     spark_master: Annotated[str | None, typer.Option("--spark-master")] = None,
     as_json: AsJson = False,
@@ -117,6 +120,7 @@ def run(
             quantity=quantity, price=price, invoice=invoice, category=category,
             channel=channel, country=country, as_of=as_of, threads=threads,
             report=False if no_report else None, stability=False if no_stability else None,
+            select_features=False if no_feature_selection else None,
             engine=engine, spark_master=spark_master)
         cfg = RunConfig.from_toml(config, **options) if config else RunConfig().replace(**options)
         out_dir = out or Path("custseg-out") / input.stem.replace(" ", "_")

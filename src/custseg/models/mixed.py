@@ -1,0 +1,180 @@
+"""k-prototypes for mixed numeric + categorical customer tables.
+
+k-prototypes (Huang, 1997) treats numbers like k-means (squared distance to
+the segment mean) and categories like k-modes (a mismatch with the segment's
+most common level costs ``gamma``). The input is the matrix that
+``CustomerPreprocessor(mixed="kprototypes")`` produces: standardised numbers
+and integer category codes, with the code columns listed in
+``categorical_indices_``.
+
+Example
+-------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> group = np.repeat([0, 1], 30)
+>>> X = np.c_[group * 5 + rng.normal(size=60), group]   # a number and a code
+>>> model = KPrototypesClusterer(2, categorical=[1], random_state=0).fit(X)
+>>> sorted(np.bincount(model.labels_).tolist())
+[30, 30]
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
+from sklearn.cluster import KMeans
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from custseg.exceptions import InputError
+
+
+class KPrototypesClusterer(ClusterMixin, BaseEstimator):
+    """k-prototypes clustering (wraps ``kmodes.kprototypes.KPrototypes``).
+
+    Fitting runs on at most ``max_fit_rows`` sampled rows (k-prototypes is
+    slow in pure Python); every row is then assigned to its nearest prototype.
+    Only numpy arrays and plain values are kept, so the fitted model can be
+    saved with skops.
+
+    Parameters
+    ----------
+    n_clusters : number of segments.
+    categorical : indices of the columns holding category codes (None or
+        empty: plain k-means on the numbers).
+    gamma : weight of one categorical mismatch relative to squared numeric
+        distance; None uses kmodes' default (half the mean standard deviation
+        of the numeric columns).
+    n_init : restarts; the lowest cost wins.
+    init : "Cao", "Huang" or "random" initialisation of kmodes.
+    max_iter : iterations per run.
+    max_fit_rows : rows sampled for fitting when the data are larger.
+    random_state : int, RandomState or None.
+
+    Attributes
+    ----------
+    cluster_centers_ : (n_clusters, n_features) prototypes: means for numeric
+        columns, most common code for categorical ones.
+    labels_ : segment of every training row.
+    gamma_ : the mismatch weight used.
+    cost_ : total cost of the training rows under the fitted prototypes.
+    fit_rows_ : rows used for fitting (the sample size).
+    n_iter_ : iterations of the best run.
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "categorical": ["array-like", None],
+        "gamma": [Interval(Real, 0, None, closed="left"), None],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions({"Cao", "Huang", "random"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_fit_rows": [Interval(Integral, 10, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_clusters: int = 8, categorical=None, random_state=None, *,
+                 gamma: float | None = None, n_init: int = 4, init: str = "Cao",
+                 max_iter: int = 100, max_fit_rows: int = 20_000):
+        self.n_clusters = n_clusters
+        self.categorical = categorical
+        self.random_state = random_state
+        self.gamma = gamma
+        self.n_init = n_init
+        self.init = init
+        self.max_iter = max_iter
+        self.max_fit_rows = max_fit_rows
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=np.float64)
+        if self.n_clusters > X.shape[0]:
+            raise InputError(f"n_clusters={self.n_clusters} is larger than the number of rows "
+                             f"({X.shape[0]})", where="KPrototypesClusterer(n_clusters)",
+                             fix="ask for fewer clusters or pass more rows")
+        rng = check_random_state(self.random_state)
+        cat = self._categorical(X.shape[1])
+        num = np.setdiff1d(np.arange(X.shape[1]), cat)
+        self.categorical_ = cat
+        self.numerical_ = num
+        rows = np.arange(X.shape[0])
+        if X.shape[0] > self.max_fit_rows:
+            rows = np.sort(rng.choice(X.shape[0], size=self.max_fit_rows, replace=False))
+        self.fit_rows_ = int(rows.size)
+        fit_X = X[rows]
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        centers = np.zeros((self.n_clusters, X.shape[1]))
+        if cat.size == 0:
+            with threadpool_limits(limits=1):
+                km = KMeans(self.n_clusters, n_init=self.n_init, max_iter=self.max_iter,
+                            random_state=seed).fit(fit_X)
+            centers[:] = km.cluster_centers_
+            self.gamma_ = 0.0
+            self.n_iter_ = int(km.n_iter_)
+        else:
+            centers, self.gamma_, self.n_iter_ = self._fit_kprototypes(fit_X, cat, num, seed)
+        self.cluster_centers_ = centers
+        labels, costs = self._assign(X)
+        self.labels_ = labels
+        self.cost_ = float(costs.sum())
+        return self
+
+    def _categorical(self, n_features: int) -> np.ndarray:
+        cat = np.asarray([] if self.categorical is None else self.categorical, dtype=np.int64)
+        if cat.size and (cat.min() < 0 or cat.max() >= n_features):
+            raise InputError(f"categorical column indices {cat.tolist()} are outside 0.."
+                             f"{n_features - 1}", where="KPrototypesClusterer(categorical)",
+                             fix="pass the preprocessor's categorical_indices_")
+        return np.unique(cat)
+
+    def _fit_kprototypes(self, X, cat, num, seed):
+        from kmodes.kprototypes import KPrototypes
+
+        gamma = self.gamma
+        if gamma is None:
+            gamma = 0.5 * float(X[:, num].std(axis=0).mean()) if num.size else 1.0
+        model = KPrototypes(self.n_clusters, max_iter=self.max_iter, init=self.init,
+                            n_init=self.n_init, gamma=gamma, random_state=seed, n_jobs=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "fewer unique centroids than clusters" notes
+            if num.size == 0:  # kmodes needs one numeric column: a constant adds nothing
+                Xk = np.c_[np.zeros(X.shape[0]), X[:, cat]]
+                model.fit(Xk, categorical=list(range(1, cat.size + 1)))
+            else:
+                model.fit(X[:, np.r_[num, cat]], categorical=list(range(num.size,
+                                                                         num.size + cat.size)))
+        protos = np.asarray(model.cluster_centroids_, dtype=np.float64)
+        n_num = num.size or 1  # a constant column was prepended when there were no numbers
+        centers = np.zeros((protos.shape[0], X.shape[1]))
+        if num.size:
+            centers[:, num] = protos[:, :num.size]
+        centers[:, cat] = protos[:, n_num:]
+        if centers.shape[0] < self.n_clusters:  # kmodes may return fewer on tiny data
+            extra = X[: self.n_clusters - centers.shape[0]]
+            centers = np.vstack([centers, extra])
+        return centers, float(gamma), int(max(model.n_iter_, 1))
+
+    def _assign(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        num, cat = self.numerical_, self.categorical_
+        costs = np.empty((X.shape[0], self.n_clusters))
+        Xn = X[:, num]
+        Xc = X[:, cat]
+        for c in range(self.n_clusters):
+            d = ((Xn - self.cluster_centers_[c, num]) ** 2).sum(axis=1)
+            if cat.size:
+                d += self.gamma_ * (Xc != self.cluster_centers_[c, cat]).sum(axis=1)
+            costs[:, c] = d
+        labels = costs.argmin(axis=1)
+        return labels, costs[np.arange(X.shape[0]), labels]
+
+    def predict(self, X):
+        """Nearest prototype of each row."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self._assign(X)[0]

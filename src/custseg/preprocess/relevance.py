@@ -1,0 +1,124 @@
+"""Which columns carry segment structure, and which duplicate each other.
+
+Both work on a row sample, so their cost does not grow with the table.
+
+*Segment-structure score* of a column: cluster the sample provisionally with
+k-means on all the *other* columns, for several k, and measure the share of
+the column's variance that these provisional segments explain (the
+correlation ratio, eta squared). A column that segments differ on scores
+high; pure noise scores near 0, because no grouping of customers moves its
+average. The provisional clusterings are repeated without the weakest
+columns (they blur them), so the scores come from the structure the other
+columns agree on.
+
+Example
+-------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> groups = rng.integers(0, 3, 600)
+>>> Z = np.c_[groups * 3 + rng.normal(size=600), groups * 3 + rng.normal(size=600),
+...           rng.normal(size=600)]
+>>> scores = segment_structure_scores(Z, [(0, 1), (1, 2), (2, 3)], random_state=0)
+>>> [bool(s > 0.5) for s in scores]
+[True, True, False]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
+
+
+def segment_structure_scores(
+    Z: np.ndarray,
+    slices: list[tuple[int, int]],
+    *,
+    ks: tuple[int, ...] = (2, 3, 5, 8),
+    threshold: float = 0.05,
+    protected: list[int] | None = None,
+    random_state=None,
+) -> np.ndarray:
+    """Segment-structure score (0..1) of each block of columns of ``Z``.
+
+    Parameters
+    ----------
+    Z : a row sample of the preprocessed matrix (standardised columns).
+    slices : (start, stop) column range of each input column's block.
+    ks : numbers of provisional segments; a block's score is its best eta
+        squared over them (some structure shows only at a larger k).
+    threshold : blocks below it are left out of the second, refined round.
+    protected : blocks always used in the provisional clusterings.
+    random_state : seed of the provisional k-means runs.
+    """
+    rng = check_random_state(random_state)
+    active = np.ones(len(slices), dtype=bool)
+    # one thread: many tiny k-means runs are slower with OpenMP contention
+    with threadpool_limits(limits=1):
+        scores = _scores(Z, slices, active, ks, rng)
+        # second round without the weakest blocks: noise blurs the provisional segments
+        weak = scores < threshold
+        for i in protected or []:
+            weak[i] = False
+        if weak.any() and (~weak).sum() >= 2:
+            scores = _scores(Z, slices, ~weak, ks, rng)
+    return scores
+
+
+def _scores(Z, slices, active, ks, rng) -> np.ndarray:
+    """Best eta squared of each block under segments found *without* that block.
+
+    Leaving the block out matters: k-means with more segments than the data
+    has will happily split along a noise column, which then "explains" itself.
+    """
+    total = ((Z - Z.mean(axis=0)) ** 2).sum(axis=0)
+    best = np.zeros(len(slices))
+    for i, (a, b) in enumerate(slices):
+        others = [np.arange(c, d) for j, ((c, d), on) in enumerate(zip(slices, active,
+                                                                      strict=True))
+                  if on and j != i]
+        tot = total[a:b].sum()
+        if not others or tot <= 0:
+            continue
+        X = Z[:, np.concatenate(others)]
+        for k in ks:
+            if k >= X.shape[0]:
+                continue
+            labels = KMeans(k, n_init=1, random_state=rng.randint(2**31 - 1)).fit_predict(X)
+            within = _within_ss(Z[:, a:b], labels, k).sum()
+            best[i] = max(best[i], 1 - within / tot)
+    return best
+
+
+def _within_ss(Z: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    counts = np.bincount(labels, minlength=k).astype(np.float64)
+    sums = np.zeros((k, Z.shape[1]))
+    np.add.at(sums, labels, Z)
+    means = sums / np.maximum(counts, 1)[:, None]
+    return ((Z - means[labels]) ** 2).sum(axis=0)
+
+
+def near_duplicates(
+    V: np.ndarray, threshold: float = 0.95
+) -> list[tuple[int, int, float]]:
+    """Pairs ``(i, j, r)`` of columns of ``V`` with ``|r| > threshold`` (i < j).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> x = np.arange(50.0)
+    >>> near_duplicates(np.c_[x, 2 * x + 1, np.sin(x)])
+    [(0, 1, 1.0)]
+    """
+    sd = V.std(axis=0)
+    ok = sd > 0
+    R = np.zeros((V.shape[1], V.shape[1]))
+    if ok.sum() >= 2:
+        R[np.ix_(ok, ok)] = np.corrcoef(V[:, ok], rowvar=False)
+    pairs = []
+    for i in range(V.shape[1]):
+        for j in range(i + 1, V.shape[1]):
+            if abs(R[i, j]) > threshold:
+                pairs.append((i, j, round(float(R[i, j]), 4)))
+    return pairs
