@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custseg.config import RunConfig
+from custseg.config import DEFAULT_K, RunConfig
 from custseg.data.io import LoadedTable, read_table
 from custseg.data.schema import Schema, infer_schema
 from custseg.exceptions import InputError
@@ -128,6 +128,8 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
     notify("segment", 3, len(STAGES))
     clock = time.perf_counter()
     segmenter, raw_labels, probability = _segment(X, preprocessor, config, rfm, progress)
+    # Segments are numbered from the saved estimator's own labels, so scoring the
+    # training table with model.skops reproduces segments.csv exactly.
     label_map = order_by_size(raw_labels)
     labels = np.array([label_map[int(v)] for v in raw_labels], dtype=int)
     timings["segment"] = time.perf_counter() - clock
@@ -296,17 +298,20 @@ def _segment(X: np.ndarray, preprocessor, config: RunConfig, rfm, progress):
     params: dict[str, Any] = {}
     if categorical:
         params["categorical_features"] = categorical
+    # A range the user chose is respected; only the default range widens at its edge.
+    widen = config.k == DEFAULT_K
     segmenter = Segmenter(algorithms=tuple(algorithms), k=config.k, random_state=config.seed,
                           silhouette_sample=config.silhouette_sample, progress=progress,
-                          **params)
+                          widen=widen, **params)
     segmenter.fit(X)
+    estimator = segmenter.best_estimator_
     probability = None
-    if hasattr(segmenter, "predict_proba"):
+    if hasattr(estimator, "predict_proba"):
         try:
-            probability = np.asarray(segmenter.predict_proba(X)).max(axis=1)
+            probability = np.asarray(estimator.predict_proba(X)).max(axis=1)
         except (AttributeError, NotImplementedError):
             probability = None
-    return segmenter, np.asarray(segmenter.labels_), probability
+    return segmenter, np.asarray(estimator.predict(X)), probability
 
 
 def _explain(frame, labels, X, preprocessor, schema, config, segmenter, label_map):

@@ -7,6 +7,7 @@ holds the result, one row per customer.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import shutil
@@ -189,7 +190,9 @@ def _connect(memory_limit: str | None, threads: int | None, tmpdir: str):
     # Values below were validated above; SET does not accept bound parameters.
     con.execute(f"SET temp_directory = '{tmpdir.replace(chr(39), chr(39) * 2)}'")
     con.execute("SET preserve_insertion_order = false")
-    con.execute("SET enable_progress_bar = false")
+    # Jupyter kernels without ipywidgets refuse the setting; the bar is off there anyway.
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
     if memory_limit is not None:
         con.execute(f"SET memory_limit = '{memory_limit.strip()}'")
     if threads is not None:
