@@ -46,14 +46,23 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         save_model(result.model, staging / "model.skops")
         (staging / "figures").mkdir()
         figure_files: list[str] = []
+        specs = None
+        if figures or report:  # figure data computed once, shared by PNGs and report
+            from custseg.viz import figure_specs
+
+            specs = figure_specs(result)
         if figures:
             from custseg.viz import save_figures
 
-            figure_files = [p.name for p in save_figures(result, staging / "figures")]
+            figure_files = [p.name for p in save_figures(result, staging / "figures",
+                                                         specs=specs)]
         if report:
-            from custseg.report import write_report
+            from custseg.report import build_report_data, write_report
 
-            write_report(result, staging / "report.html")
+            files = ["segments.csv", "summary.json", "report.html", "model.skops"] + [
+                f"figures/{name}" for name in figure_files]
+            write_report(build_report_data(result, specs=specs, files=files),
+                         staging / "report.html")
         result.timings["write"] = time.perf_counter() - clock
         summary = result.summary()
         summary["outputs"] = {"folder": str(out_dir), "figures": figure_files,

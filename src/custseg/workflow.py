@@ -127,7 +127,8 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
 
     notify("segment", 3, len(STAGES))
     clock = time.perf_counter()
-    segmenter, raw_labels, probability = _segment(X, preprocessor, config, rfm, progress)
+    segmenter, raw_labels, probability = _segment(X, frame, preprocessor, config, rfm,
+                                                  progress)
     # Segments are numbered from the saved estimator's own labels, so scoring the
     # training table with model.skops reproduces segments.csv exactly.
     label_map = order_by_size(raw_labels)
@@ -136,6 +137,11 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
 
     notify("explain", 4, len(STAGES))
     clock = time.perf_counter()
+    rule_based = config.algorithms == ["rfm"]
+    if rule_based:  # the classic RFM group names are the segment names
+        rfm_names = {label_map[int(code)]: segmenter.segment_names_[int(code)]
+                     for code in np.unique(raw_labels)}
+        config = config.replace(names={**rfm_names, **config.names})
     explanation = _explain(frame, labels, X, preprocessor, schema, config, segmenter,
                            label_map)
     names = {int(seg["id"]): seg["name"] for seg in explanation.to_dict()["segments"]}
@@ -143,12 +149,14 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
 
     model = SegmentationModel(
         # Only the final fitted estimator is saved: the scan's tables stay in summary.json.
-        preprocessor=preprocessor, estimator=getattr(segmenter, "best_estimator_", segmenter),
+        preprocessor=preprocessor,
+        estimator=getattr(segmenter, "best_estimator_", None) or _unfitted(segmenter),
         input_columns={c: str(frame[c].dtype) for c in _needed_columns(preprocessor)},
         id_column=schema.id_column, label_map=label_map, names=names,
         metadata={"algorithm": str(getattr(segmenter, "algorithm_", "rfm")),
                   "k": len(set(labels.tolist()) - {-1}), "seed": config.seed,
-                  "versions": versions(), "source": source.get("path")})
+                  "versions": versions(), "source": source.get("path"),
+                  "rule_based": rule_based})
     return RunResult(config=config, source=source, frame=frame, schema=schema,
                      preprocessor=preprocessor, X=X, segmenter=segmenter, labels=labels,
                      probability=probability, explanation=explanation, model=model,
@@ -280,14 +288,15 @@ def _preprocess(frame: pd.DataFrame, schema: Schema, config: RunConfig, source):
     return preprocessor, np.asarray(X, dtype=float)
 
 
-def _segment(X: np.ndarray, preprocessor, config: RunConfig, rfm, progress):
+def _segment(X: np.ndarray, frame: pd.DataFrame, preprocessor, config: RunConfig, rfm,
+             progress):
     if config.algorithms == ["rfm"]:
         if rfm is None:
             raise InputError("--algorithms rfm needs a transaction log", where="--algorithms",
                              fix="run it on an order log, or use kmeans/hierarchical/gmm")
         from custseg.features import RFMSegmenter
 
-        segmenter = RFMSegmenter().fit(rfm)
+        segmenter = RFMSegmenter().fit(frame)
         return segmenter, np.asarray(segmenter.labels_), None
     from custseg.selection import Segmenter
 
@@ -333,3 +342,10 @@ def _explain(frame, labels, X, preprocessor, schema, config, segmenter, label_ma
 def _needed_columns(preprocessor) -> list[str]:
     """Raw columns a saved model needs to score new customers."""
     return list(getattr(preprocessor, "input_columns_", None) or preprocessor.features_used_)
+
+
+def _unfitted(estimator):
+    """Parameters only: rule-based groups (RFM) keep no fitted state worth saving."""
+    from sklearn.base import clone
+
+    return clone(estimator)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from tests.cli.helpers import invoke
 
 from custseg.datasets import make_customers
+from tests.cli.helpers import invoke
 
 FAST = ("--algorithms", "kmeans", "--no-report", "--no-stability", "--k", "2-6")
 

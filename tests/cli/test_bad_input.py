@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from tests.cli.helpers import invoke
 
 FAST = ("--algorithms", "kmeans", "--no-report", "--no-stability")

@@ -7,10 +7,10 @@ import json
 import jsonschema
 import pandas as pd
 import pytest
-from tests.cli.helpers import invoke
 
 from custseg.data import load
 from custseg.summary import summary_schema
+from tests.cli.helpers import invoke
 
 TABLES = ["mall", "wholesale", "personality", "cc_general", "online_shoppers"]
 ID_COLUMN = {"mall": "CustomerID", "wholesale": "row", "personality": "ID",

@@ -71,6 +71,15 @@ class SegmentationModel:
         self.label_map = order_by_size(raw)
         return self
 
+    def _check_can_score(self) -> None:
+        if self.metadata.get("rule_based"):
+            raise InputError(
+                "this model holds rule-based RFM groups, which are quintiles relative to the "
+                "customers they were computed on, so it cannot score new customers",
+                where="custseg assign",
+                fix="rerun `custseg run LOG --algorithms rfm` on the new log, or train an ML "
+                    "model (kmeans, hierarchical, gmm) to score new customers")
+
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """The model's feature matrix for ``frame`` (columns checked first)."""
         self.check_columns(frame)
@@ -78,6 +87,7 @@ class SegmentationModel:
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Segment number of every row (-1 for rows the model leaves unassigned)."""
+        self._check_can_score()
         raw = np.asarray(self.estimator.predict(self.transform(frame)))
         return np.array([self.label_map.get(int(v), -1) for v in raw], dtype=int)
 
@@ -87,6 +97,7 @@ class SegmentationModel:
         Columns: the id column (or ``row``, 1-based), ``segment``,
         ``segment_name`` and, for models that give one, ``probability``.
         """
+        self._check_can_score()
         X = self.transform(frame)
         raw = np.asarray(self.estimator.predict(X))
         segments = np.array([self.label_map.get(int(v), -1) for v in raw], dtype=int)

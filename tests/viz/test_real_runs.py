@@ -1,0 +1,73 @@
+"""Figures of real (small, fast) runs: the drawn data equals what the stages computed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from custseg.datasets import make_customers
+from custseg.viz import figure_specs, matplotlib_figure, plotly_figure, save_figures
+from custseg.workflow import run
+
+
+@pytest.fixture(scope="module")
+def gmm_result():
+    return run(make_customers(1500, k=4, seed=0), k=(3, 5), algorithms=["gmm"],
+               stability=False)
+
+
+@pytest.fixture(scope="module")
+def ward_result():
+    return run(make_customers(1500, k=4, seed=0), k=4, algorithms=["ward"], stability=False)
+
+
+def test_k_selection_curves_are_the_candidates(gmm_result):
+    cands = gmm_result.segmenter.candidates_
+    spec = figure_specs(gmm_result, ["k_selection"])["k_selection"]
+    fig = matplotlib_figure("k_selection", spec)
+    by_title = {ax.get_title().split(" (")[0]: ax for ax in fig.axes if ax.get_visible()}
+    rows = cands[cands["algorithm"] == "gmm"].sort_values("k")
+    for title, column in (("Silhouette", "silhouette"), ("Davies-Bouldin", "davies_bouldin"),
+                          ("BIC", "bic")):
+        line = next(ln for ln in by_title[title].lines if ln.get_label() == "gmm")
+        np.testing.assert_allclose(line.get_xdata(), rows["k"])
+        np.testing.assert_allclose(line.get_ydata(), rows[column].astype(float))
+    pfig = plotly_figure("k_selection", spec)
+    stars = [t for t in pfig.data if t.name == "chosen"]
+    assert stars and all(t.x == (gmm_result.k,) for t in stars)
+
+
+def test_mixture_certainty_counts_every_customer(gmm_result):
+    spec = figure_specs(gmm_result, ["certainty"])["certainty"]
+    total = sum(sum(c) for c in spec["counts"].values())
+    assert total == len(gmm_result.labels)
+    assert spec["share_below_0_8"] == pytest.approx(float((gmm_result.probability < 0.8).mean()))
+
+
+def test_profile_heatmap_is_the_effect_matrix(gmm_result):
+    effects = gmm_result.explanation.profiles.effect_matrix()
+    spec = figure_specs(gmm_result, ["profile_heatmap"])["profile_heatmap"]
+    fig = matplotlib_figure("profile_heatmap", spec)
+    drawn = np.asarray(fig.axes[0].images[0].get_array(), dtype=float)
+    np.testing.assert_allclose(drawn, effects[spec["features"]].to_numpy(dtype=float).T)
+
+
+def test_dendrogram_uses_the_fitted_linkage(ward_result):
+    Z = ward_result.segmenter.best_estimator_.linkage_matrix_
+    spec = figure_specs(ward_result, ["dendrogram"])["dendrogram"]
+    assert max(max(d) for d in spec["dcoord"]) == pytest.approx(float(Z[-1, 2]))
+    assert Z[-4, 2] <= spec["cut"] <= Z[-3, 2]  # 4 groups
+
+
+def test_save_figures_writes_pngs_fast(ward_result, tmp_path):
+    save_figures(ward_result, tmp_path / "warm")  # imports and font cache out of the timing
+    clock = time.process_time()
+    paths = save_figures(ward_result, tmp_path / "figures")
+    cpu = time.process_time() - clock
+    names = [p.name.split("_", 1)[1] for p in paths]
+    assert {"k_selection.png", "profile_heatmap.png", "map_2d.png", "geo.png",
+            "dendrogram.png", "silhouette.png"} <= set(names)
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
+    assert cpu < 8.0  # about 4-5 s of CPU on the 2-core CI machine
