@@ -1,0 +1,311 @@
+"""The ``custseg run`` stages on Spark: load -> features -> preprocess -> scan -> profile.
+
+:func:`run` returns a :class:`SparkRunResult` (data stays in Spark; only
+aggregates and small samples come to the driver); :func:`run_spark` also
+writes the outputs and returns the summary (what ``custseg run --engine
+spark`` calls).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from custseg.config import RunConfig
+from custseg.data.schema import infer_schema
+from custseg.exceptions import InputError
+from custseg.spark.features import q
+from custseg.spark.reader import ROW, read_input
+
+#: Above this many rows the scan runs on a seeded sample and the winner is refitted on all.
+SCAN_SAMPLE = 200_000
+#: Rows brought to pandas for schema inference, correlations and the report.
+SAMPLE_ROWS = 20_000
+SPARK_OPTIONS = ("scan_sample", "sample_rows", "spark_conf")
+
+
+@dataclass
+class SparkRunResult:
+    """What a Spark run produced: fitted pipeline, assignments (in Spark) and the account."""
+
+    config: RunConfig
+    source: dict[str, Any]
+    schema: Any
+    plan: Any
+    pipeline: Any
+    assigned: Any            # Spark DataFrame: __cs_row, id column, segment[, probability]
+    n_rows: int
+    algorithm: str
+    k: int
+    candidates: list
+    selection: dict[str, Any]
+    metrics: dict[str, Any]
+    segments: list[dict[str, Any]]
+    id_column: str | None
+    names: dict[int, str]
+    label_map: dict[int, int]
+    timings: dict[str, float] = field(default_factory=dict)
+    decisions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sampling: dict[str, str] = field(default_factory=dict)
+    transactions: Any = None
+    feature_names: list[str] = field(default_factory=list)
+    sample: Any = None       # pandas sample of the customer table (schema, report)
+
+    @property
+    def has_probability(self) -> bool:
+        """True when the model gives a membership probability (mixtures)."""
+        return "probability" in self.assigned.columns
+
+    def segments_table(self):
+        """segments.csv as pandas, in input order (collects every row: keep n moderate)."""
+        cols = [c for c in (self.id_column, "segment", "probability")
+                if c and c in self.assigned.columns]
+        frame = self.assigned.orderBy(ROW).select(*[q(c) for c in cols]).toPandas()
+        if not self.id_column:
+            frame.insert(0, "row", np.arange(1, len(frame) + 1))
+        lookup = {**self.names, -1: "Unassigned"}
+        frame.insert(frame.columns.get_loc("segment") + 1, "segment_name",
+                     [lookup.get(int(s), f"Segment {int(s)}") for s in frame["segment"]])
+        if "probability" in frame:
+            frame["probability"] = frame["probability"].round(4)
+        return frame
+
+    def summary(self) -> dict[str, Any]:
+        """summary.json content (valid against ``custseg/schema/summary.schema.json``)."""
+        from custseg.spark.writer import build_summary
+
+        return build_summary(self)
+
+    def write(self, out_dir: str | Path, *, report: bool | None = None) -> Path:
+        """Write every output into ``out_dir``, all or nothing."""
+        from custseg.spark.writer import write_outputs
+
+        return write_outputs(self, out_dir, report=self.config.report if report is None
+                             else report)
+
+
+def run(data, config: RunConfig | None = None, spark=None, master: str | None = None,
+        progress=None, **options: Any) -> SparkRunResult:
+    """Segment customers on Spark: the same stages as :func:`custseg.run`.
+
+    Parameters
+    ----------
+    data : path (file, folder or glob of CSV/Parquet), pandas or Spark DataFrame.
+    config : a :class:`RunConfig`; ``options`` override its fields.
+    spark : a SparkSession to use as is; otherwise one is started on ``master``
+        (default ``config.spark_master`` or ``local[*]``) after checking Java.
+    options : also ``scan_sample`` (rows the scan uses, default 200,000),
+        ``sample_rows`` (pandas sample for schema inference, default 20,000) and
+        ``spark_conf`` (settings for a session started here).
+    """
+    extra = {k: options.pop(k) for k in SPARK_OPTIONS if k in options}
+    config = (config or RunConfig()).replace(**options)
+    if spark is None:
+        from custseg.spark.session import get_session
+
+        spark = get_session(master or config.spark_master, extra.get("spark_conf"))
+    from custseg.spark import prep, profiles, scan
+
+    notify = progress or (lambda stage, done, total: None)
+    timings: dict[str, float] = {}
+    decisions: list[str] = []
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        timings[name] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
+    notify("load", 0, 6)
+    raw, source = read_input(spark, data)
+    customers, transactions, id_default = _customers(spark, raw, config, source, decisions)
+    customers = customers.cache()
+    n = customers.count()
+    lap("load")
+    _check_rows(n, config, source)
+
+    notify("features", 1, 6)
+    sample_rows = int(extra.get("sample_rows", SAMPLE_ROWS))
+    sample = _sample(customers, n, sample_rows, config.seed)
+    ids = list(config.id) or ([id_default] if id_default else [])
+    schema = infer_schema(sample, id=ids, label=config.label, exclude=config.exclude,
+                          categorical=config.categorical, numeric=config.numeric,
+                          roles=config.roles, source=str(source.get("path") or "input"))
+    decisions += [f"column {c.name!r}: {c.role} — {c.reason}" for c in schema
+                  if c.role != "numeric"]
+    lap("schema")
+
+    notify("preprocess", 2, 6)
+    plan = prep.make_plan(customers, schema, sample, dict(config.weights), list(config.keep))
+    prep_model, dim = prep.fit_pipeline(customers, plan)
+    data_vec = prep_model.transform(customers).select(ROW, "features").cache()
+    data_vec.count()
+    lap("preprocess")
+
+    notify("segment", 3, 6)
+    fams, notes = scan.families(list(config.algorithms))
+    decisions += notes
+    ks = [k for k in config.k_range() if k < n]
+    limit = int(extra.get("scan_sample", SCAN_SAMPLE))
+    sampled = n > limit
+    scan_data = data_vec.sample(fraction=min(1.0, limit / n), seed=config.seed).cache() \
+        if sampled else data_vec
+    cands = scan.scan(scan_data, dim, fams, ks, config.seed, progress)
+    chosen, selection = scan.choose(cands, scan_data, min_share=config.min_segment_share,
+                                    use_stability=config.stability, seed=config.seed)
+    if sampled:
+        t0 = time.perf_counter()
+        final_model = scan.estimator(chosen.algorithm, chosen.k, config.seed).fit(data_vec)
+        final = scan.score(final_model, chosen.algorithm, data_vec, dim,
+                           time.perf_counter() - t0)
+        scan_data.unpersist()
+    else:
+        final_model, final = chosen.model, dict(chosen.scores)
+    lap("segment")
+
+    notify("explain", 4, 6)
+    raw_pred = final_model.transform(data_vec).groupBy("prediction").count().collect()
+    label_map = _order_by_size({int(r[0]): int(r[1]) for r in raw_pred})
+    pipeline = _full_pipeline(prep_model, final_model, label_map, chosen.algorithm)
+    scored = pipeline.transform(customers)
+    id_column = schema.id_column
+    profile = profiles.profile(scored, plan)
+    tops = {s: [(t["feature"], t["effect_size"], t["level"]) for t in p["top_features"]]
+            for s, p in profile.items()}
+    names = profiles.name_segments(tops)
+    names.update({int(k): str(v) for k, v in config.names.items()})
+    keep = [ROW, *([id_column] if id_column else []), "segment"]
+    if chosen.algorithm == "gmm":
+        from pyspark.ml.functions import vector_to_array
+        from pyspark.sql import functions as F  # noqa: N812 - the usual Spark alias
+
+        scored = scored.withColumn("probability", F.array_max(vector_to_array("probability")))
+        keep.append("probability")
+    assigned = scored.select(*[q(c) for c in keep]).cache()
+    assigned.count()
+    data_vec.unpersist()
+    segments = [{"id": s, "name": names[s], "size": p["size"], "share": p["share"],
+                 "profile": {"numeric": p["numeric"], "categorical": p["categorical"]},
+                 "top_features": p["top_features"]} for s, p in sorted(profile.items())]
+    lap("explain")
+
+    metrics = {"silhouette_spark": final["silhouette_spark"],
+               "calinski_harabasz": final["calinski_harabasz"],
+               "davies_bouldin_rms": final["davies_bouldin_rms"],
+               "wss": final["wss"], "bss": final["bss"],
+               "explained_variance": final["explained_variance"],
+               "stability_ari": chosen.scores.get("stability_ari"),
+               "bic": final.get("bic"), "n_iter": final["n_iter"],
+               "converged": final["converged"]}
+    warnings = []
+    if final["converged"] is False:
+        warnings.append(f"{chosen.algorithm} stopped at its iteration limit without converging")
+    small = [s["id"] for s in segments if s["share"] < config.min_segment_share]
+    if small:
+        warnings.append(f"segments {small} hold less than {config.min_segment_share:.0%} "
+                        "of customers")
+    sampling = {
+        "schema": f"column roles inferred on a sample of {len(sample):,} of {n:,} rows",
+        "correlations": f"near-duplicate check on the same {len(sample):,}-row sample",
+        "scan": (f"algorithms x k scanned on a seeded sample of about {limit:,} rows; the "
+                 "winner refitted on all rows" if sampled else "scan on all rows"),
+        "silhouette": "Spark ClusteringEvaluator, squared Euclidean distance, all rows "
+                      "(not comparable with scikit-learn's silhouette)",
+        "medians": "approximate (percentile_approx, accuracy 1000)",
+        "stability": f"{scan.REFITS} refits on random halves of the scan data, ARI on those "
+                     "rows" if config.stability else "off",
+    }
+    return SparkRunResult(
+        config=config, source=source, schema=schema, plan=plan, pipeline=pipeline,
+        assigned=assigned, n_rows=n, algorithm=chosen.algorithm, k=len(label_map),
+        candidates=cands, selection=selection, metrics=metrics, segments=segments,
+        id_column=id_column, names=names, label_map=label_map, timings=timings,
+        decisions=decisions, warnings=warnings, sampling=sampling, transactions=transactions,
+        feature_names=prep.feature_names(plan, prep_model, dim), sample=sample)
+
+
+def run_spark(input_path, cfg: RunConfig, out_dir, spark=None, **options: Any) -> dict:
+    """Run on Spark and write the outputs into ``out_dir``; return the summary dict.
+
+    This is what ``custseg run --engine spark`` calls.
+    """
+    import json
+
+    result = run(input_path, cfg, spark=spark, **options)
+    out = result.write(out_dir)
+    return json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------ helpers
+def _customers(spark, raw, config: RunConfig, source: dict, decisions: list[str]):
+    from pyspark.sql import functions as F  # noqa: N812 - the usual Spark alias
+
+    from custseg.features import detect_log_columns, looks_like_transaction_log
+
+    keys = ("customer", "date", "amount", "quantity", "price", "invoice", "category",
+            "channel", "country")
+    overrides = {k: getattr(config, k) for k in keys if getattr(config, k)} or None
+    columns = [c for c in raw.columns if c != ROW]
+    is_log = config.input_kind == "transactions"
+    if config.input_kind == "auto":
+        try:
+            found = detect_log_columns(columns, overrides)
+        except InputError:
+            found = None
+        if found is not None:
+            row = raw.agg(F.count("*"), F.approx_count_distinct(q(found.customer))).first()
+            is_log = looks_like_transaction_log(columns, n_rows=row[0],
+                                                n_unique_customer=row[1])
+    if not is_log:
+        source["kind"] = "table"
+        return raw, None, None
+    from custseg.spark.features import build_features
+
+    feats = build_features(spark, raw, columns=overrides, as_of=config.as_of)
+    decisions.append("input recognised as a transaction log: customer features built first "
+                     "(Spark SQL, same definitions as the DuckDB path)")
+    decisions += feats.notes
+    source.update(kind="transactions", log_rows=feats.quality["lines_total"],
+                  customers=feats.quality["customers"])
+    frame = feats.frame.withColumn(ROW, F.monotonically_increasing_id())
+    return frame, feats, feats.columns.customer
+
+
+def _check_rows(n: int, config: RunConfig, source: dict) -> None:
+    where = str(source.get("path") or "input")
+    lo = config.k_range()[0]
+    if n < 3 or n <= lo:
+        raise InputError(f"only {n} usable rows: too few to form {lo} segments", where=where,
+                         fix="segment a larger table (at least a few rows per segment)")
+
+
+def _sample(frame, n: int, rows: int, seed: int):
+    fraction = min(1.0, 1.3 * rows / max(n, 1))
+    part = frame.sample(fraction=fraction, seed=seed) if fraction < 1 else frame
+    pdf = part.limit(rows).drop(ROW).toPandas()
+    for c in pdf.columns:  # whole numbers read as double become integers, as locally
+        s = pdf[c]
+        if s.dtype.kind == "f" and s.notna().all() and len(s) and np.all(np.mod(s, 1) == 0):
+            pdf[c] = s.astype("int64")
+    return pdf
+
+
+def _order_by_size(sizes: dict[int, int]) -> dict[int, int]:
+    """Raw label -> segment (0 = largest; ties: lower raw label), as the local engine."""
+    order = sorted(sizes.items(), key=lambda t: (-t[1], t[0]))
+    return {raw: i for i, (raw, _) in enumerate(order)}
+
+
+def _full_pipeline(prep_model, clusterer, label_map: dict[int, int], family: str):
+    from pyspark.ml import PipelineModel
+    from pyspark.ml.feature import SQLTransformer
+
+    cases = " ".join(f"WHEN {r} THEN {s}" for r, s in label_map.items())
+    mapper = SQLTransformer(statement=f"SELECT *, CAST(CASE prediction {cases} ELSE -1 END "
+                                      "AS INT) AS segment FROM __THIS__")
+    return PipelineModel(stages=[*prep_model.stages, clusterer, mapper])

@@ -1,0 +1,345 @@
+"""Transaction log -> one row per customer, in Spark SQL.
+
+The same definitions as :mod:`custseg.features` (the DuckDB path): the same
+quality rules, the same CASE logic for returns, zero-value and future lines,
+the same aggregates. Tests compare both engines on CDNOW value by value.
+Statements use only ANSI-safe functions (``try_cast``, ``try_to_timestamp``,
+``NULLIF`` before divisions) so they run with ``spark.sql.ansi.enabled`` on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from custseg.exceptions import InputError
+from custseg.features import FEATURE_DEFINITIONS, LogColumns, QualityRules, detect_log_columns
+from custseg.features.dates import DATE_FORMATS
+from custseg.spark.reader import ROW, spark_pattern
+
+TREND_WINDOW_DAYS = 90
+_NUMERIC_TYPES = ("double", "float", "int", "bigint", "smallint", "tinyint", "decimal")
+
+
+def q(name: str) -> str:
+    """Quote a Spark SQL identifier.
+
+    >>> q("Customer ID"), q("a`b")
+    ('`Customer ID`', '`a``b`')
+    """
+    return "`" + str(name).replace("`", "``") + "`"
+
+
+@dataclass
+class SparkFeatures:
+    """Customer features built by Spark, with the data-quality account."""
+
+    frame: Any
+    quality: dict[str, int]
+    rules: dict[str, str]
+    columns: LogColumns
+    as_of: dt.date
+    date_format: str
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary (as ``CustomerFeatures.to_dict`` of the local engine)."""
+        return {"n_customers": int(self.quality.get("customers", 0)),
+                "feature_columns": [c for c in self.frame.columns[1:] if c != ROW],
+                "quality": dict(self.quality), "rules": dict(self.rules),
+                "columns": self.columns.to_dict(), "as_of": self.as_of.isoformat(),
+                "notes": list(self.notes), "definitions": dict(FEATURE_DEFINITIONS),
+                "engine": "spark"}
+
+
+def lit(text: str) -> str:
+    """A Spark SQL string literal.
+
+    >>> lit("yyyy-M-d'T'H")
+    "'yyyy-M-d\\\\'T\\\\'H'"
+    """
+    return "'" + str(text).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _is_numeric(dtype: str) -> bool:
+    return dtype.startswith(_NUMERIC_TYPES)
+
+
+def _date_sql(spark, view: str, column: str, dtype: str, n_rows: int) -> tuple[str, str]:
+    """(SQL expression giving a TIMESTAMP or NULL, format description)."""
+    if dtype.startswith(("timestamp", "date")):
+        return f"CAST({q(column)} AS TIMESTAMP)", f"native {dtype}"
+    text = (f"CAST(CAST({q(column)} AS BIGINT) AS STRING)" if _is_numeric(dtype)
+            else f"trim(CAST({q(column)} AS STRING))")
+    fraction = min(1.0, 4000 / max(n_rows, 1))
+    sample = (f"(SELECT {text} AS v FROM {view} TABLESAMPLE ({fraction * 100:.6f} PERCENT) "
+              f"REPEATABLE (42) WHERE {q(column)} IS NOT NULL LIMIT 2000)")
+    counts = ["count(CASE WHEN NOT v RLIKE '^[0-9]+$' THEN try_cast(v AS TIMESTAMP) END)"]
+    counts += [f"count(try_to_timestamp(v, {lit(spark_pattern(f))}))" for f in DATE_FORMATS]
+    row = spark.sql(f"SELECT count(*), first(v), {', '.join(counts)} FROM {sample}").first()
+    n, example, scores = row[0], row[1], list(row[2:])
+    if n == 0:
+        return "CAST(NULL AS TIMESTAMP)", "no dates"
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    if scores[best] == 0:
+        raise InputError(f"cannot read the dates in column {column!r}, e.g. {example!r}",
+                         where=f"date column {column!r}",
+                         fix="pass the date column in ISO form (YYYY-MM-DD) or a common format")
+    if best == 0:
+        return f"try_cast({text} AS TIMESTAMP)", "ISO 8601"
+    fmt = DATE_FORMATS[best - 1]
+    return f"try_to_timestamp({text}, {lit(spark_pattern(fmt))})", fmt
+
+
+def _lines_select(spark, view: str, types: dict[str, str], cols: LogColumns,
+                  n_rows: int) -> tuple[str, str]:
+    roles = {r: c for r, c in cols.to_dict().items() if c is not None}
+
+    def num(role: str) -> str:
+        if role not in roles:
+            return "CAST(NULL AS DOUBLE)"
+        if _is_numeric(types[roles[role]]):
+            return f"CAST({q(roles[role])} AS DOUBLE)"
+        return f"try_cast(trim(CAST({q(roles[role])} AS STRING)) AS DOUBLE)"
+
+    def text(role: str) -> str:
+        if role not in roles:
+            return "CAST(NULL AS STRING)"
+        return f"NULLIF(trim(CAST({q(roles[role])} AS STRING)), '')"
+
+    cid = text("customer") if types[cols.customer] == "string" else q(cols.customer)
+    ts, fmt = _date_sql(spark, view, cols.date, types[cols.date], n_rows)
+    amt = num("amount") if cols.amount else f"({num('quantity')} * {num('price')})"
+    has_date = (f"(NULLIF(trim({q(cols.date)}), '') IS NOT NULL)"
+                if types[cols.date] == "string" else f"({q(cols.date)} IS NOT NULL)")
+    select = (f"{cid} AS cid, {ts} AS ts, {has_date} AS has_date, {text('invoice')} AS inv, "
+              f"{num('quantity')} AS qty, {num('price')} AS price, {amt} AS amt, "
+              f"{text('category')} AS cat, {text('channel')} AS chan, "
+              f"{text('country')} AS country")
+    return select, fmt
+
+
+def build_features(spark, raw, *, columns: dict | None = None, as_of=None,
+                   rules: QualityRules | None = None, top_categories: int = 5) -> SparkFeatures:
+    """Aggregate a log (Spark DataFrame) into customer features; see :mod:`custseg.features`."""
+    rules = rules or QualityRules()
+    raw = raw.drop(ROW) if ROW in raw.columns else raw
+    cols = detect_log_columns(list(raw.columns), columns)
+    tag = uuid.uuid4().hex[:8]
+    src, lines = f"cs_src_{tag}", f"cs_lines_{tag}"
+    types = dict(raw.dtypes)
+    n_raw = raw.count()
+    raw.createOrReplaceTempView(src)
+    select, date_fmt = _lines_select(spark, src, types, cols, n_raw)
+    if rules.keep_duplicates:
+        staged = spark.sql(f"SELECT {select}, 1 AS n FROM {src}")
+        dup = n_raw - raw.distinct().count()
+    else:
+        grouped = raw.groupBy(*[raw[c] for c in raw.columns]).count().withColumnRenamed(
+            "count", "__cs_n")
+        grouped.createOrReplaceTempView(f"{src}_g")
+        staged = spark.sql(f"SELECT {select}, __cs_n AS n FROM {src}_g")
+        dup = None
+    staged = staged.cache()
+    staged.createOrReplaceTempView(lines)
+    try:
+        return _aggregate(spark, staged, lines, cols, rules, as_of, top_categories, date_fmt,
+                          dup)
+    finally:
+        staged.unpersist()
+        for view in (src, f"{src}_g", lines):
+            spark.catalog.dropTempView(view)
+
+
+def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
+    if as_of is None:
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        last = spark.sql(f"SELECT max(ts) FROM {lines} WHERE ts < CAST(:tomorrow AS TIMESTAMP) "
+                         "AND (cid IS NOT NULL OR NOT :drop)",
+                         args={"tomorrow": tomorrow,
+                               "drop": rules.drop_missing_customer}).first()[0]
+        if last is None:
+            raise InputError(
+                "the transaction log has no line with a customer id and a readable date",
+                where=f"columns {cols.customer!r} and {cols.date!r}",
+                fix="check the column roles (--customer, --date) and the date format")
+        as_of_d, default_as_of = last.date() + dt.timedelta(days=1), True
+    else:
+        import pandas as pd
+
+        as_of_d, default_as_of = pd.Timestamp(as_of).date(), False
+    cancel = rules.cancel_prefix if cols.invoice else None
+    is_cancel = "COALESCE(startswith(inv, :cancel), false)" if cancel else "false"
+    classified = f"""(SELECT *,
+          (is_cancel OR COALESCE(qty < 0, false) OR (qty IS NULL AND amt < 0)) AS is_return,
+          (amt = 0 OR COALESCE(price = 0, false)) AS is_zero,
+          (ts >= CAST(:as_of AS TIMESTAMP)) AS is_future
+        FROM (SELECT *, {is_cancel} AS is_cancel FROM {lines}))"""
+    used = """((cid IS NOT NULL OR NOT :drop) AND ts IS NOT NULL AND amt IS NOT NULL
+        AND NOT (NOT is_return AND amt < 0 AND :excl_neg)
+        AND NOT (is_future AND :excl_future))"""
+    params: dict[str, Any] = {"as_of": as_of_d, "drop": rules.drop_missing_customer,
+                              "excl_zero": rules.exclude_zero_price,
+                              "excl_neg": rules.exclude_negative_price,
+                              "excl_future": rules.exclude_future_dates}
+    if cancel:
+        params["cancel"] = cancel
+
+    def sql(text: str, extra: dict | None = None):
+        args = {**params, **(extra or {})}
+        return spark.sql(text, args={k: v for k, v in args.items()
+                                     if re.search(rf":{k}\b", text)})
+
+    conds = ["true", "cid IS NULL", "is_zero", "NOT is_return AND amt < 0", "is_return",
+             "is_cancel", None, "is_future", "ts IS NULL AND has_date", "NOT has_date",
+             "amt IS NULL"]
+    parts = [f"COALESCE(sum(CASE WHEN {c} THEN n END), 0)" if c else
+             "count(DISTINCT CASE WHEN is_cancel THEN inv END)" for c in conds]
+    parts.insert(1, "sum(n) - count(*)")
+    parts.append(f"count(CASE WHEN {used} THEN 1 END)")
+    row = sql(f"SELECT {', '.join(parts)} FROM {classified}").first()
+    keys = ["lines_total", "duplicate_lines", "lines_without_customer", "zero_price_lines",
+            "negative_price_lines", "return_lines", "cancelled_lines", "cancelled_invoices",
+            "future_dates", "unparseable_dates", "missing_dates", "unreadable_value_lines",
+            "lines_used"]
+    quality = {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+    if dup is not None:
+        quality["duplicate_lines"] = int(dup)
+
+    extra_select, extra_params, share_cols, taken = [], {}, [], set()
+    for role, expr, prefix in (("category", "cat", "share_"),
+                               ("channel", "chan", "channel_share_")):
+        if getattr(cols, role) is None or (role == "category" and top_n == 0):
+            continue
+        limit = top_n if role == "category" else 10
+        tops = [r[0] for r in sql(f"""
+            SELECT {expr} FROM {classified}
+            WHERE {used} AND NOT is_return AND amt > 0 AND NOT (is_zero AND :excl_zero)
+              AND {expr} IS NOT NULL
+            GROUP BY 1 ORDER BY sum(amt) DESC, 1 LIMIT {int(limit)}""").collect()]
+        keys_in = []
+        for i, value in enumerate(tops):
+            name, key = _slug(value, taken, prefix), f"{role[:3]}{i}"
+            extra_params[key] = value
+            keys_in.append(f":{key}")
+            extra_select.append(f"COALESCE(sum(CASE WHEN {expr} = :{key} THEN pv END) / "
+                                f"NULLIF(sum(pv), 0), 0) AS {q(name)}")
+            share_cols.append(name)
+        if tops:
+            name = _slug("other", taken, prefix)
+            extra_select.append(
+                f"COALESCE(sum(CASE WHEN {expr} IS NULL OR {expr} NOT IN ({', '.join(keys_in)})"
+                f" THEN pv END) / NULLIF(sum(pv), 0), 0) AS {q(name)}")
+            share_cols.append(name)
+
+    order_key = "CAST(inv AS STRING)" if cols.invoice else "CAST(day AS STRING)"
+    country = (", country_mode AS (SELECT cid, max_by(country, k) AS main_country FROM ("
+               "SELECT cid, country, count(*) * 1e6 - rank() OVER (PARTITION BY cid ORDER BY "
+               "country) AS k FROM u WHERE country IS NOT NULL GROUP BY cid, country) "
+               "GROUP BY cid)") if cols.country else ""
+    w = TREND_WINDOW_DAYS
+    feature_sql = f"""
+    WITH u AS (
+        SELECT cid, CAST(ts AS DATE) AS day, inv, cat, chan, country, is_return,
+               CASE WHEN is_return THEN -abs(amt) ELSE amt END AS v,
+               CASE WHEN NOT is_return AND amt >= 0 AND NOT (is_zero AND :excl_zero)
+                    THEN amt END AS pv
+        FROM {classified} WHERE {used}
+    ),
+    days AS (
+        SELECT cid, datediff(day, lag(day) OVER (PARTITION BY cid ORDER BY day)) AS gap
+        FROM (SELECT DISTINCT cid, day FROM u WHERE pv IS NOT NULL)
+    ),
+    gaps AS (
+        SELECT cid, avg(gap) AS gap_mean, stddev_pop(gap) AS gap_sd
+        FROM days WHERE gap IS NOT NULL GROUP BY cid
+    ),
+    agg AS (
+        SELECT cid,
+          max(CASE WHEN pv IS NOT NULL THEN day END) AS last_buy, max(day) AS last_any,
+          min(CASE WHEN pv IS NOT NULL THEN day END) AS first_buy, min(day) AS first_any,
+          count(DISTINCT CASE WHEN pv IS NOT NULL THEN {order_key} END) AS frequency,
+          sum(v) AS monetary,
+          COALESCE(sum(pv), 0) AS gross,
+          COALESCE(sum(CASE WHEN is_return THEN -v END), 0) AS returned,
+          count(pv) AS buy_lines,
+          count(CASE WHEN is_return THEN 1 END) AS return_lines,
+          count(DISTINCT CASE WHEN pv IS NOT NULL THEN trunc(day, 'MM') END) AS active_months,
+          COALESCE(sum(CASE WHEN day >= date_sub(:as_of, {w}) THEN pv END), 0) AS p_last,
+          COALESCE(sum(CASE WHEN day < date_sub(:as_of, {w})
+                   AND day >= date_sub(:as_of, {2 * w}) THEN pv END), 0) AS p_prev
+          {''.join(', ' + s for s in extra_select)}
+        FROM u GROUP BY cid
+    ) {country}
+    SELECT agg.cid,
+      datediff(:as_of, COALESCE(last_buy, last_any)) AS recency_days,
+      frequency, monetary,
+      CASE WHEN frequency > 0 THEN gross / frequency ELSE 0 END AS avg_order_value,
+      datediff(:as_of, COALESCE(first_buy, first_any)) AS tenure_days,
+      gap_mean AS interpurchase_mean_days,
+      gap_sd / NULLIF(gap_mean, 0) AS interpurchase_cv,
+      active_months,
+      CASE WHEN gross > 0 THEN returned / gross END AS return_rate_value,
+      CASE WHEN buy_lines > 0 THEN return_lines / buy_lines END AS return_rate_count,
+      CASE WHEN p_last + p_prev > 0 THEN (p_last - p_prev) / (p_last + p_prev) ELSE 0 END
+        AS trend_90d
+      {''.join(', ' + q(c) for c in share_cols)}
+      {", main_country" if cols.country else ""}
+    FROM agg LEFT JOIN gaps ON agg.cid <=> gaps.cid
+    {"LEFT JOIN country_mode ON agg.cid <=> country_mode.cid" if cols.country else ""}
+    """
+    frame = sql(feature_sql, extra_params)
+    frame = _finish(frame, cols.customer).cache()
+    stats = frame.selectExpr("count(*)", "count(CASE WHEN monetary < 0 THEN 1 END)",
+                             "count(CASE WHEN frequency = 0 THEN 1 END)").first()
+    quality.update(customers=int(stats[0]), customers_negative_net=int(stats[1]),
+                   customers_without_orders=int(stats[2]))
+    rules_text = {
+        "as_of": f"Features are computed as of {as_of_d} " + (
+            "(the day after the last transaction)." if default_as_of else "(given)."),
+        "date_format": f"Dates in {cols.date!r} are read as {date_fmt}.",
+        "engine": "Spark SQL with the definitions of custseg.features (DuckDB).",
+        **{k: f"{k} = {v}" for k, v in rules.to_dict().items()},
+    }
+    notes = [f"{quality['lines_total']:,} log lines gave {quality['customers']:,} customers "
+             f"({quality['lines_used']:,} distinct lines used), as of {as_of_d} (Spark)."]
+    return SparkFeatures(frame=frame, quality=quality, rules=rules_text, columns=cols,
+                         as_of=as_of_d, date_format=date_fmt, notes=notes)
+
+
+def _slug(value: object, taken: set[str], prefix: str) -> str:
+    base = re.sub(r"[^0-9a-z]+", "_", str(value).lower()).strip("_") or "blank"
+    name, k = f"{prefix}{base}", 2
+    while name in taken:
+        name, k = f"{prefix}{base}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def _finish(frame, id_name: str):
+    """Clean ids like the local engine (digit text -> integers unless zero-padded), sort."""
+    from pyspark.sql import functions as F  # noqa: N812 - the usual Spark alias
+
+    cid = F.col("cid")
+    dtype = dict(frame.dtypes)["cid"]
+    if dtype == "string":
+        row = frame.agg(
+            F.count(cid).alias("n"),
+            F.count(F.when(cid.rlike(r"^-?\d{1,18}(\.0+)?$"), 1)).alias("digits"),
+            F.count(F.when(F.regexp_replace(cid, r"^-", "").rlike(r"^0\d"), 1)).alias("pad"),
+        ).first()
+        if row["n"] and row["digits"] == row["n"] and row["pad"] == 0:
+            frame = frame.withColumn("cid", F.regexp_replace(cid, r"\.0+$", "").cast("bigint"))
+    elif _is_numeric(dtype) and not dtype.startswith(("int", "bigint", "smallint", "tinyint")):
+        row = frame.agg(F.count(cid).alias("n"),
+                        F.count(F.when(cid == F.floor(cid), 1)).alias("whole")).first()
+        if row["n"] and row["n"] == row["whole"]:
+            frame = frame.withColumn("cid", cid.cast("bigint"))
+    ints = ("recency_days", "tenure_days", "frequency", "active_months")
+    casts = {c: F.col(q(c)).cast("bigint" if c in ints else "double")
+             for c in frame.columns[1:] if c != "main_country"}
+    frame = frame.withColumns(casts).orderBy(F.col("cid").asc_nulls_last())
+    return frame.withColumnRenamed("cid", id_name)
