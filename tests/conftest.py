@@ -10,7 +10,7 @@ import pytest
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from custseg.datasets import shared_datasets_dir  # noqa: E402
+from custseg.datasets import shared_datasets_dir
 
 REPO = Path(__file__).resolve().parents[1]
 

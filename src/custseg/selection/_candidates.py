@@ -1,0 +1,180 @@
+"""Candidate segmentations on the selection sample, one per (algorithm, k).
+
+Good solutions matter more than clever indices: an index can only find the
+right k if the solution at that k is near the global optimum. k-means
+candidates therefore keep the better (lower inertia) of a k-means++ run with
+several restarts and a k-means run started from the Ward-tree cut at the
+same k (Ward's tree is built once and cut at every k, so this costs one
+extra Lloyd run per k). Mixtures start from the k-means solution.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.cluster import BisectingKMeans, KMeans
+from sklearn.metrics import pairwise_distances_argmin
+from sklearn.mixture import GaussianMixture
+
+from custseg.models import COVARIANCE_TYPES, AgglomerativeClusterer, make_model
+from custseg.models._linkage import cut_linkage
+from custseg.models._mixture import icl_from
+
+LINKAGES = ("ward", "average", "complete")
+
+
+@dataclass
+class Candidate:
+    """One scanned segmentation of the selection sample."""
+
+    algorithm: str
+    k: int
+    labels: np.ndarray
+    fit_seconds: float
+    centers: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _seed(base: int, *parts: int) -> int:
+    # deterministic, distinct seed per (algorithm, k) without global state
+    s = base
+    for p in parts:
+        s = (s * 1_000_003 + 7919 * p + 12_345) % (2**31 - 1)
+    return int(s)
+
+
+class CandidateGenerator:
+    """Builds and caches candidate solutions on one selection sample ``X``."""
+
+    def __init__(self, X: np.ndarray, seed: int, n_init: int = 3, gmm_sample: int = 5000):
+        self.X = X
+        self.seed = seed
+        self.n_init = n_init
+        rng = np.random.RandomState(seed)
+        n = X.shape[0]
+        self.gmm_rows = (np.sort(rng.choice(n, gmm_sample, replace=False))
+                         if n > gmm_sample else np.arange(n))
+        self._trees: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._kmeans: dict[int, Candidate] = {}
+        self.notes: dict[str, str] = {}
+        self.gmm_type: str | None = None  # fixed covariance type for long k grids
+
+    def choose_gmm_type(self, pilot_ks: list[int]) -> str:
+        """Covariance type with the lowest total BIC over a few pilot k (long k grids)."""
+        totals = dict.fromkeys(COVARIANCE_TYPES, 0.0)
+        for k in pilot_ks:
+            for ct, bic in self.gmm(k, "auto").extra["bic_by_type"].items():
+                totals[ct] += bic
+        self.gmm_type = min(totals, key=totals.get)
+        self.notes["gmm"] = (f"k grid has more than 12 values: mixture covariance type "
+                             f"'{self.gmm_type}' chosen by BIC at k={pilot_ks} and kept for "
+                             "every k")
+        return self.gmm_type
+
+    # -- hierarchical ---------------------------------------------------
+    def tree(self, linkage: str) -> tuple[np.ndarray, np.ndarray]:
+        """(linkage matrix, micro-cluster of each row), built once per linkage."""
+        if linkage not in self._trees:
+            est = AgglomerativeClusterer(2, linkage=linkage, random_state=self.seed).fit(self.X)
+            if est.two_step_:
+                assign = pairwise_distances_argmin(self.X, est.micro_centers_)
+                self.notes["hierarchical"] = (
+                    f"{linkage} tree built on {len(est.micro_centers_)} micro-clusters "
+                    f"(two-step, {self.X.shape[0]} rows > {est.max_exact})")
+            else:
+                assign = np.arange(self.X.shape[0])
+            self._trees[linkage] = (est.linkage_matrix_, assign)
+        return self._trees[linkage]
+
+    def hierarchical(self, linkage: str, k: int) -> Candidate:
+        t0 = time.perf_counter()
+        Z, assign = self.tree(linkage)
+        k_eff = min(k, Z.shape[0] + 1)
+        labels = cut_linkage(Z, k_eff)[assign]
+        return Candidate(linkage, k, labels, time.perf_counter() - t0,
+                         centers=_centers(self.X, labels, k_eff))
+
+    # -- k-means --------------------------------------------------------
+    def kmeans(self, k: int) -> Candidate:
+        if k not in self._kmeans:
+            t0 = time.perf_counter()
+            Z, assign = self.tree("ward")
+            ward_labels = cut_linkage(Z, min(k, Z.shape[0] + 1))[assign]
+            init = _centers(self.X, ward_labels, k)
+            best = None
+            if init.shape[0] == k:
+                best = KMeans(k, init=init, n_init=1).fit(self.X)
+            pp = KMeans(k, n_init=self.n_init, random_state=_seed(self.seed, 1, k)).fit(self.X)
+            if best is None or pp.inertia_ < best.inertia_ * (1 - 1e-9):
+                best = pp
+            self._kmeans[k] = Candidate("kmeans", k, best.labels_.astype(np.int64),
+                                        time.perf_counter() - t0,
+                                        centers=best.cluster_centers_,
+                                        extra={"inertia": float(best.inertia_)})
+        return self._kmeans[k]
+
+    def bisecting(self, k: int) -> Candidate:
+        t0 = time.perf_counter()
+        m = BisectingKMeans(k, random_state=_seed(self.seed, 2, k)).fit(self.X)
+        return Candidate("bisecting_kmeans", k, m.labels_.astype(np.int64),
+                         time.perf_counter() - t0, centers=m.cluster_centers_)
+
+    # -- mixtures -------------------------------------------------------
+    def gmm(self, k: int, covariance_type: str = "auto") -> Candidate:
+        km = self.kmeans(k)
+        t0 = time.perf_counter()
+        Xg = self.X[self.gmm_rows]
+        if covariance_type == "auto" and self.gmm_type is not None:
+            covariance_type = self.gmm_type
+        types = COVARIANCE_TYPES if covariance_type == "auto" else (covariance_type,)
+        best, bics = None, {}
+        for ct in types:
+            gm = GaussianMixture(k, covariance_type=ct, means_init=km.centers,
+                                 reg_covar=1e-6, random_state=_seed(self.seed, 3, k)).fit(Xg)
+            bics[ct] = float(gm.bic(Xg))
+            if best is None or bics[ct] < bics[best[0]]:
+                best = (ct, gm)
+        ct, gm = best
+        labels = gm.predict(self.X).astype(np.int64)
+        return Candidate("gmm", k, labels, time.perf_counter() - t0, centers=gm.means_,
+                         extra={"bic": bics[ct], "icl": icl_from(gm, Xg),
+                                "covariance_type": ct, "bic_by_type": bics})
+
+    # -- others ---------------------------------------------------------
+    def hdbscan(self) -> Candidate:
+        t0 = time.perf_counter()
+        m = make_model("hdbscan", 2, random_state=self.seed).fit(self.X)
+        labels = m.labels_.astype(np.int64)
+        k = len(np.unique(labels[labels >= 0]))
+        return Candidate("hdbscan", k, labels, time.perf_counter() - t0,
+                         extra={"noise_fraction": float(np.mean(labels < 0))})
+
+    def generic(self, algorithm: str, k: int, params: dict) -> Candidate:
+        t0 = time.perf_counter()
+        m = make_model(algorithm, k, random_state=_seed(self.seed, 4, k), **params)
+        labels = np.asarray(m.fit_predict(self.X)).astype(np.int64)
+        return Candidate(algorithm, k, labels, time.perf_counter() - t0)
+
+    def candidate(self, algorithm: str, k: int, params: dict) -> Candidate:
+        """Dispatch on the resolved algorithm name."""
+        if algorithm in ("kmeans", "minibatch_kmeans"):
+            c = self.kmeans(k)
+            return Candidate(algorithm, k, c.labels, c.fit_seconds, c.centers, dict(c.extra))
+        if algorithm in LINKAGES:
+            return self.hierarchical(algorithm, k)
+        if algorithm == "gmm":
+            return self.gmm(k, params.get("covariance_type", "auto"))
+        if algorithm == "bisecting_kmeans":
+            return self.bisecting(k)
+        return self.generic(algorithm, k, params)
+
+
+def _centers(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Mean of each label 0..k-1 present (rows of empty labels are dropped)."""
+    counts = np.bincount(labels, minlength=k)
+    sums = np.zeros((k, X.shape[1]))
+    np.add.at(sums, labels, X)
+    present = counts > 0
+    return sums[present] / counts[present, None]

@@ -1,0 +1,353 @@
+"""The Segmenter estimator: scan algorithms and k, pick one, fit it on all rows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from numbers import Integral
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
+from sklearn.cluster import BisectingKMeans, KMeans
+from sklearn.mixture import GaussianMixture
+from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from custseg.evaluate import bootstrap_stability
+from custseg.models import (
+    DEFAULT_ALGORITHMS,
+    AgglomerativeClusterer,
+    GMMClusterer,
+    HDBSCANClusterer,
+    KMeansClusterer,
+    make_model,
+    resolve_algorithm,
+)
+from custseg.selection._candidates import LINKAGES, Candidate, CandidateGenerator, _seed
+from custseg.selection._explain import build_result
+from custseg.selection._indices import GapReference, compute_indices, sample_distances
+from custseg.selection._kgrid import parse_k
+from custseg.selection._rule import STABILITY_STABLE, rank_candidates
+from custseg.selection._threads import limit_threads, threads_in_use
+
+COLUMNS = ["algorithm", "k", "silhouette", "calinski_harabasz", "davies_bouldin", "wb_index",
+           "gap", "gap_se", "bic", "icl", "covariance_type", "stability",
+           "stability_min_jaccard", "n_found", "fit_seconds"]
+
+
+def _size_order(raw: np.ndarray, k: int) -> np.ndarray:
+    """Map model label -> segment id: largest segment first, empty components last."""
+    size = np.bincount(raw[raw >= 0], minlength=max(k, int(raw.max(initial=-1)) + 1))
+    order = np.argsort(-size, kind="stable")
+    mapping = np.empty(size.size, dtype=np.int64)
+    mapping[order] = np.arange(size.size)
+    return mapping
+
+
+def _has_proba(self) -> bool:
+    return hasattr(self.best_estimator_, "predict_proba")
+
+
+class Segmenter(ClusterMixin, BaseEstimator):
+    """Automatic segmentation: compare algorithms and numbers of segments, keep the best.
+
+    Parameters
+    ----------
+    algorithms : sequence of str
+        Family aliases or algorithm names (see ``custseg.models.ALGORITHM_FAMILIES``).
+    k : int, (low, high) tuple, range or list
+        Candidate numbers of segments. A tuple range is widened (up to twice
+        its upper end) when the best k sits at the upper edge and ``widen``.
+    random_state : int or None
+    selection_sample : int
+        Selection runs on a seeded sample of at most this many rows.
+    silhouette_sample : int
+        Rows used for the silhouette (quadratic cost).
+    n_stability : int
+        Bootstrap refits per stability check (0 disables stability).
+    n_gap_refs : int
+        Uniform reference sets for the gap statistic (0 disables gap).
+    widen : bool
+    n_init : int
+        k-means++ restarts per candidate (plus one Ward-started run).
+    n_threads : int or None
+        Cap on BLAS/OpenMP threads during fit (threadpoolctl); None = library default.
+    progress : callable or None
+        ``progress(stage, done, total)``, called as work advances.
+
+    >>> from sklearn.datasets import make_blobs
+    >>> X, _ = make_blobs(600, centers=4, random_state=1)
+    >>> seg = Segmenter(k=(2, 6), n_stability=2, n_gap_refs=2).fit(X)
+    >>> seg.n_clusters_, seg.selection_.structure_found  # segment 0 is the largest
+    (4, True)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "algorithms": [list, tuple, str],
+        "k": "no_validation",  # parse_k gives custseg messages with a fix
+        "random_state": ["random_state"],
+        "selection_sample": [Interval(Integral, 100, None, closed="left")],
+        "silhouette_sample": [Interval(Integral, 50, None, closed="left")],
+        "n_stability": [Interval(Integral, 0, None, closed="left")],
+        "n_gap_refs": [Interval(Integral, 0, None, closed="left")],
+        "widen": ["boolean"],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "progress": [callable, None],
+    }
+
+    def __init__(self, algorithms=DEFAULT_ALGORITHMS, k=(2, 12), random_state=0, *,
+                 selection_sample: int = 20_000, silhouette_sample: int = 5000,
+                 n_stability: int = 5, n_gap_refs: int = 5, widen: bool = True,
+                 n_init: int = 3, n_threads: int | None = None,
+                 progress: Callable[[str, int, int], None] | None = None):
+        self.algorithms = algorithms
+        self.k = k
+        self.random_state = random_state
+        self.selection_sample = selection_sample
+        self.silhouette_sample = silhouette_sample
+        self.n_stability = n_stability
+        self.n_gap_refs = n_gap_refs
+        self.widen = widen
+        self.n_init = n_init
+        self.n_threads = n_threads
+        self.progress = progress
+
+    # ------------------------------------------------------------------
+    def _tick(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Scan, select and fit the chosen model on all rows of ``X``."""
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=3)
+        with limit_threads(self.n_threads) as n_threads:
+            self.threads_used_ = n_threads if self.n_threads else threads_in_use()
+            self._fit(np.asarray(X, dtype=np.float64))
+        return self
+
+    def _fit(self, X: np.ndarray) -> None:
+        n = X.shape[0]
+        ks, can_widen = parse_k(self.k, n)
+        names = [self.algorithms] if isinstance(self.algorithms, str) else list(self.algorithms)
+        algos = [(name, *resolve_algorithm(name)) for name in names]
+        base = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        rng = np.random.RandomState(base)
+        # -- samples (all seeded from the one base seed) --------------------------
+        sel_rows = (np.sort(rng.choice(n, self.selection_sample, replace=False))
+                    if n > self.selection_sample else None)
+        Xs = X if sel_rows is None else X[sel_rows]
+        m = Xs.shape[0]
+        sil_rows = (np.sort(rng.choice(m, self.silhouette_sample, replace=False))
+                    if m > self.silhouette_sample else np.arange(m))
+        gap_n = min(m, 2000)
+        gap_rows = np.sort(rng.choice(m, gap_n, replace=False)) if m > gap_n else np.arange(m)
+        gap_ref = (GapReference(Xs[gap_rows], self.n_gap_refs, _seed(base, 9))
+                   if self.n_gap_refs > 0 else None)
+        gen = CandidateGenerator(Xs, _seed(base, 5), n_init=self.n_init)
+        self._gen, self._gap_ref, self._sil_rows, self._gap_rows = gen, gap_ref, sil_rows, gap_rows
+        self._sil_D = sample_distances(Xs[sil_rows])
+        self._candidates: dict[tuple[str, int], Candidate] = {}
+        rows = self._scan(Xs, algos, ks)
+        widened = None
+        table = rank_candidates(pd.DataFrame(rows, columns=COLUMNS))
+        best = table.loc[table["rank"] == 1].iloc[0]
+        if self.widen and can_widen and int(best["k"]) == max(ks) and max(ks) < m - 1:
+            new_hi = min(2 * max(ks), m - 1)
+            extra = list(range(max(ks) + 1, new_hi + 1))
+            rows += self._scan(Xs, algos, extra, start=len(rows))
+            widened = {"from": int(max(ks)), "to": int(new_hi)}
+            ks = ks + extra
+            table = rank_candidates(pd.DataFrame(rows, columns=COLUMNS))
+        table = self._stability(Xs, table, algos, base)
+        self._choose(table)
+        chosen = self._chosen
+        # -- structure check: gap at k=1 vs chosen -----------------------------
+        gap1 = gap_ref.gap(np.zeros(len(gap_rows), dtype=np.int64), 1) if gap_ref else None
+        self.selection_ = build_result(table, chosen, gap1=gap1, widened=widened,
+                                       gen_notes=gen.notes)
+        self.candidates_ = self.selection_.to_frame().drop(columns="chosen")
+        self.algorithm_ = self.selection_.algorithm
+        self.n_clusters_ = int(self.selection_.k)
+        # -- final fit on all rows ---------------------------------------------
+        self._tick("final fit", 0, 1)
+        t0 = time.perf_counter()
+        cand = self._candidates[(chosen["algorithm"], int(chosen["k"]))]
+        est = self._final_estimator(chosen, cand, base, n)
+        est.fit(X)
+        self.best_estimator_ = est
+        raw = np.asarray(est.labels_)
+        self.label_order_ = _size_order(raw, int(self.selection_.k))
+        self.labels_ = self._relabel(raw)
+        self._tick("final fit", 1, 1)
+        self.sampled_ = self._describe_sampling(n, m, sel_rows, sil_rows, gap_rows, est,
+                                                time.perf_counter() - t0)
+        self.selection_.evidence["sampling"] = self.sampled_
+        for attr in ("_gen", "_gap_ref", "_candidates", "_chosen", "_sil_rows", "_gap_rows",
+                     "_sil_D"):
+            delattr(self, attr)  # keep the fitted estimator small and picklable
+
+    # ------------------------------------------------------------------
+    def _scan(self, Xs, algos, ks, start: int = 0) -> list[dict]:
+        gen = self._gen
+        jobs = []
+        for _name, algo, params in algos:
+            if algo == "hdbscan":
+                if start == 0:
+                    jobs.append((algo, None, params))
+            else:
+                jobs.extend((algo, k, params) for k in ks)
+        gmm_ks = [k for algo, k, p in jobs if algo == "gmm" and p.get("covariance_type",
+                                                                       "auto") == "auto"]
+        if len(gmm_ks) > 12 and gen.gmm_type is None:
+            gen.choose_gmm_type([gmm_ks[0], gmm_ks[len(gmm_ks) // 2], gmm_ks[-1]])
+        rows = []
+        for i, (algo, k, params) in enumerate(jobs):
+            self._tick("scan", i, len(jobs))
+            cand = gen.hdbscan() if algo == "hdbscan" else gen.candidate(algo, k, params)
+            self._candidates[(algo, cand.k)] = cand
+            ind = compute_indices(Xs, cand.labels, self._sil_D, self._sil_rows, self._gap_rows,
+                                  self._gap_ref, max(cand.k, 1))
+            rows.append({"algorithm": algo, "k": cand.k, **ind,
+                         "bic": cand.extra.get("bic", np.nan),
+                         "icl": cand.extra.get("icl", np.nan),
+                         "covariance_type": cand.extra.get("covariance_type"),
+                         "stability": np.nan, "stability_min_jaccard": np.nan,
+                         "fit_seconds": cand.fit_seconds})
+        self._tick("scan", len(jobs), len(jobs))
+        return rows
+
+    def _refitter(self, algo: str, k: int, cov: str | None, seed: int):
+        if algo in ("kmeans", "minibatch_kmeans"):
+            return KMeans(k, n_init=self.n_init, random_state=seed)
+        if algo in LINKAGES:
+            return AgglomerativeClusterer(k, linkage=algo, random_state=seed)
+        if algo == "gmm":
+            return GaussianMixture(k, covariance_type=cov or "full", random_state=seed)
+        if algo == "bisecting_kmeans":
+            return BisectingKMeans(k, random_state=seed)
+        if algo == "hdbscan":
+            return HDBSCANClusterer(random_state=seed)
+        return make_model(algo, k, random_state=seed)
+
+    def _stability(self, Xs, table: pd.DataFrame, algos, base: int) -> pd.DataFrame:
+        """Resampling stability of the top candidates (the guard of the rule)."""
+        if self.n_stability == 0:
+            return table
+        top = set(table.nsmallest(3, "rank").index)
+        for algo in table["algorithm"].unique():
+            sub = table[table["algorithm"] == algo]
+            top.add(sub["rank"].idxmin())
+        m = Xs.shape[0]
+        rng = np.random.RandomState(_seed(base, 11))
+        rows = np.sort(rng.choice(m, 2000, replace=False)) if m > 2000 else np.arange(m)
+        todo = sorted(top, key=lambda i: table.loc[i, "rank"])
+        for j, i in enumerate(todo):
+            self._tick("stability", j, len(todo))
+            algo, k = table.loc[i, "algorithm"], int(table.loc[i, "k"])
+            labels = self._candidates[(algo, k)].labels
+            if len(np.unique(labels[labels >= 0])) < 2:
+                continue
+            est = self._refitter(algo, k, table.loc[i, "covariance_type"], _seed(base, 12, k))
+            res = bootstrap_stability(Xs[rows], est, n_boot=self.n_stability,
+                                      random_state=_seed(base, 13, k), labels=labels[rows],
+                                      max_rows=None)
+            table.loc[i, "stability"] = res.mean_ari
+            table.loc[i, "stability_min_jaccard"] = res.min_jaccard
+        self._tick("stability", len(todo), len(todo))
+        return table
+
+    def _choose(self, table: pd.DataFrame) -> None:
+        """Rank 1 wins unless it is unstable and a close, stable candidate exists."""
+        ordered = table.sort_values("rank")
+        winner = ordered.iloc[0]
+        note = None
+        if pd.notna(winner["stability"]) and winner["stability"] < 0.5:
+            close = ordered[(ordered["stability"] >= STABILITY_STABLE)
+                            & (ordered["score"] >= winner["score"] - 0.05)]
+            if len(close):
+                note = (f"{winner['algorithm']} k={int(winner['k'])} scored best but was "
+                        f"unstable under resampling (mean ARI {winner['stability']:.2f}), so "
+                        f"the close, stable {close.iloc[0]['algorithm']} "
+                        f"k={int(close.iloc[0]['k'])} was taken instead.")
+                winner = close.iloc[0]
+        self._chosen = winner.to_dict()
+        self._chosen["guard_note"] = note
+
+    def _final_estimator(self, chosen: dict, cand: Candidate, base: int, n: int):
+        algo, k = chosen["algorithm"], int(chosen["k"])
+        seed = _seed(base, 21, k)
+        if algo in ("kmeans", "minibatch_kmeans") and cand.centers is not None:
+            # start from the selected solution so the full fit refines what was evaluated
+            return KMeansClusterer(k, init=cand.centers, minibatch=True if algo ==
+                                   "minibatch_kmeans" else "auto", random_state=seed)
+        if algo == "gmm":
+            return GMMClusterer(k, covariance_type=chosen["covariance_type"] or "full",
+                                means_init=cand.centers, random_state=seed)
+        if algo == "hdbscan":
+            return HDBSCANClusterer(random_state=seed)
+        return make_model(algo, k, random_state=seed)
+
+    def _describe_sampling(self, n, m, sel_rows, sil_rows, gap_rows, est, seconds) -> dict:
+        out = {
+            "n_rows": int(n),
+            "selection_rows": int(m),
+            "selection_sampled": sel_rows is not None,
+            "silhouette_rows": len(sil_rows),
+            "gap_rows": len(gap_rows),
+            "stability_rows": int(min(m, 2000)),
+            "threads": int(self.threads_used_),
+            "final_fit_seconds": round(float(seconds), 3),
+        }
+        notes = []
+        if sel_rows is not None:
+            notes.append(f"algorithm and k were selected on a seeded sample of {m:,} of "
+                         f"{n:,} rows (selection_sample={self.selection_sample}) to bound time")
+        if len(sil_rows) < m:
+            notes.append(f"silhouette used {len(sil_rows):,} sampled rows (its cost is "
+                         "quadratic in rows)")
+        notes.extend(self.selection_.evidence.get("generator_notes", {}).values())
+        if isinstance(est, KMeansClusterer):
+            kind = "MiniBatchKMeans" if est.minibatch_used_ else "k-means"
+            notes.append(f"final model: {kind} on all {n:,} rows, started from the "
+                         "selected centres")
+        elif isinstance(est, AgglomerativeClusterer) and est.two_step_:
+            notes.append(f"final model: two-step hierarchical, {len(est.micro_centers_)} "
+                         f"micro-clusters, every row assigned via its micro-cluster")
+        elif isinstance(est, GMMClusterer) and est.n_fit_samples_ < n:
+            notes.append(f"final model: mixture fitted on {est.n_fit_samples_:,} sampled rows, "
+                         "then every row predicted")
+        elif isinstance(est, HDBSCANClusterer) and est.n_fit_samples_ < n:
+            notes.append(f"final model: HDBSCAN on {est.n_fit_samples_:,} sampled rows, other "
+                         "rows assigned to the nearest non-noise point")
+        out["notes"] = notes
+        return out
+
+    # ------------------------------------------------------------------
+    def predict(self, X):
+        """Segment of each row according to the chosen, fully fitted model."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return self._relabel(np.asarray(self.best_estimator_.predict(X)))
+
+    @available_if(_has_proba)
+    def predict_proba(self, X):
+        """Membership probabilities (only when the chosen model is a mixture)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        proba = self.best_estimator_.predict_proba(X)
+        out = np.zeros_like(proba)
+        out[:, self.label_order_[: proba.shape[1]]] = proba
+        return out
+
+    def _relabel(self, raw: np.ndarray) -> np.ndarray:
+        """Model labels -> segment ids 0, 1, ... by decreasing size (noise stays -1)."""
+        out = np.full(raw.shape, -1, dtype=np.int64)
+        ok = raw >= 0
+        out[ok] = self.label_order_[raw[ok]]
+        return out
