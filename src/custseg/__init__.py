@@ -40,7 +40,7 @@ _LAZY = {
 _SUBMODULES = {"data", "datasets", "features", "preprocess", "models", "selection", "evaluate",
                "explain", "viz", "report", "persist", "config", "exceptions", "workflow"}
 
-__all__ = sorted(_LAZY) + ["__version__"]
+__all__ = [*sorted(_LAZY), "__version__"]
 
 
 def __getattr__(name: str) -> Any:
