@@ -119,7 +119,7 @@ def summary_schema() -> dict[str, Any]:
     Example
     -------
     >>> sorted(summary_schema()["required"])[:3]
-    ['algorithm', 'candidates', 'features_dropped']
+    ['algorithm', 'candidates', 'columns']
     """
     text = (resources.files("custseg") / "schema" / "summary.schema.json").read_text("utf-8")
     return json.loads(text)

@@ -34,7 +34,7 @@ def test_run_on_shared_table(name, customer_tables, tmp_path):
     if ID_COLUMN[name] != "row":
         assert segments[ID_COLUMN[name]].tolist() == frame[ID_COLUMN[name]].astype(str).tolist()
     else:
-        assert segments["row"].tolist() == list(range(1, len(frame) + 1))
+        assert segments["row"].astype(int).tolist() == list(range(1, len(frame) + 1))
     sizes = segments.loc[segments["segment"] >= 0, "segment"].value_counts().sort_index()
     assert sizes.is_monotonic_decreasing  # segment 0 is the largest
     assert summary["k"] == segments.loc[segments["segment"] >= 0, "segment"].nunique()

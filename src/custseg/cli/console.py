@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -42,14 +43,15 @@ def fail(error: BaseException, debug: bool) -> int:
     if debug:
         traceback.print_exception(error, file=sys.stderr)
     if isinstance(error, CustsegError):
-        err_console.print(f"[bold red]error:[/] {error}", markup=True, soft_wrap=True,
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}", markup=True, soft_wrap=True,
                           highlight=False, emoji=False)
         return exit_codes.BAD_INPUT
     if isinstance(error, MemoryError):
         err_console.print("[bold red]error:[/] out of memory. Fix: use --engine spark or a "
                           "smaller input, and report the sizes you used", soft_wrap=True)
         return exit_codes.INTERNAL_ERROR
-    err_console.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}. This is "
+    err_console.print(f"[bold red]internal error:[/] {type(error).__name__}: "
+                      f"{escape(str(error))}. This is "
                       "a bug in custseg: rerun with --debug and report the traceback",
                       soft_wrap=True, markup=True, highlight=False, emoji=False)
     return exit_codes.INTERNAL_ERROR
@@ -62,12 +64,13 @@ def print_segments(summary: dict, out_dir: str) -> None:
     for column in ("segment", "name", "customers", "share"):
         table.add_column(column, justify="right" if column != "name" else "left")
     for seg in summary["segments"]:
-        table.add_row(str(seg["id"]), seg["name"], f"{seg['size']:,}", f"{seg['share']:.1%}")
+        table.add_row(str(seg["id"]), escape(seg["name"]), f"{seg['size']:,}",
+                      f"{seg['share']:.1%}")
     out_console.print(table)
     selection = summary.get("selection", {})
     if selection.get("reason"):
-        out_console.print(f"[bold]Why:[/] {selection['reason']}", soft_wrap=True)
+        out_console.print(f"[bold]Why:[/] {escape(selection['reason'])}", soft_wrap=True)
     for warning in summary.get("warnings", [])[:5]:
-        out_console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
-    out_console.print(f"Files written to [bold]{out_dir}[/]: segments.csv, summary.json, "
+        out_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    out_console.print(f"Files written to [bold]{escape(out_dir)}[/]: segments.csv, summary.json, "
                       "report.html, figures/, model.skops")
