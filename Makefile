@@ -10,6 +10,7 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export PYTHONHASHSEED := 0
+export SCIPY_ARRAY_API := 1
 
 .PHONY: all setup demo test test-fast lint bench browser java clean
 

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# scikit-learn's common checks include an array-API input check that only runs
+# when SciPy's array-API mode is on; it must be set before SciPy is imported.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from custseg.datasets import shared_datasets_dir

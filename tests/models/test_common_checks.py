@@ -23,6 +23,16 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+# scikit-learn's own GaussianMixture refuses init_params="kmeans" under array-API
+# dispatch, so the mixture wrappers inherit that one documented limitation.
+GMM_ARRAY_API = {"check_array_api_input": "sklearn's GaussianMixture does not support "
+                                          "init_params='kmeans' with array_api_dispatch"}
+
+
+def _expected_failures(estimator):
+    return GMM_ARRAY_API if isinstance(estimator, GMMClusterer) else {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
