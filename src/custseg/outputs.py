@@ -70,14 +70,15 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         (staging / "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
             encoding="utf-8")
-        _swap_into_place(staging, out_dir)
+        swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out_dir
 
 
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
+def swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` with the finished ``staging`` folder (old result removed)."""
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{time.time_ns()}")
         out_dir.rename(old)

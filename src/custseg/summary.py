@@ -13,13 +13,12 @@ Example
 from __future__ import annotations
 
 import json
-import math
 from importlib import resources
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from custseg._json import to_jsonable
 from custseg.persist.model import versions
 
 SCHEMA_VERSION = "1.0"
@@ -87,30 +86,6 @@ def _rfm_dict(result) -> dict[str, Any]:
         "segment_vs_rfm": {str(seg): {str(g): int(n) for g, n in row.items() if n}
                            for seg, row in table.iterrows()},
     }
-
-
-def to_jsonable(value: Any) -> Any:
-    """Convert numpy/pandas values to plain JSON types; NaN and inf become None."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating | float):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int):
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 def summary_schema() -> dict[str, Any]:

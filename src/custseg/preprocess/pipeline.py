@@ -34,6 +34,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from custseg._json import to_jsonable as _jsonable
 from custseg.data.schema import FEATURE_ROLES, Schema, feature_group, infer_schema, parse_dates
 from custseg.exceptions import ConfigError, InputError, ModelMismatchError
 from custseg.preprocess._base import stride_sample
@@ -714,13 +715,3 @@ def _short(value) -> str:
     return text if len(text) <= 20 else text[:17] + "..."
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj

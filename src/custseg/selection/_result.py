@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
 import pandas as pd
+
+from custseg._json import to_jsonable as _plain
 
 INDEX_LABELS = {
     "silhouette": "silhouette (higher better)",
@@ -19,19 +19,6 @@ INDEX_LABELS = {
     "stability": "stability, mean ARI (higher better)",
     "score": "consensus score (higher better)",
 }
-
-
-def _plain(v: Any) -> Any:
-    """JSON-safe plain Python value (NaN -> None)."""
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 @dataclass

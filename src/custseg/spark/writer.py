@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from custseg.outputs import swap_into_place
 from custseg.persist.model import versions
 from custseg.spark.reader import ROW
 from custseg.summary import SCHEMA_VERSION, to_jsonable
@@ -101,7 +102,7 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True) -> Path:
         (staging / "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
             encoding="utf-8")
-        _swap(staging, out_dir)
+        swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -253,12 +254,3 @@ def render(summary: dict[str, Any], result) -> str:
             f"<h1>{summary['k']} segments ({html.escape(summary['algorithm'])})</h1>"
             f"<table><tr><th>id</th><th>name</th><th>size</th><th>share</th></tr>{rows}</table>")
 
-
-def _swap(staging: Path, out_dir: Path) -> None:
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{time.time_ns()}")
-        out_dir.rename(old)
-        staging.rename(out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(out_dir)

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from custseg._json import to_jsonable as jsonable
 from custseg.viz._common import sample_rows
 from custseg.viz.maps import embed_2d
 from custseg.viz.preprocess import before_after_data
@@ -28,36 +28,6 @@ from custseg.viz.structure import certainty_histogram, dendrogram_data
 from custseg.viz.validation import silhouette_frame
 
 log = logging.getLogger(__name__)
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON values: numpy scalars/arrays converted, NaN/inf -> None.
-
-    >>> jsonable({"a": np.float64(1.5), 2: [np.int64(3), float("nan")]})
-    {'a': 1.5, '2': [3, None]}
-    """
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
-    if isinstance(value, pd.DataFrame):
-        return jsonable(value.to_dict("records"))
-    if isinstance(value, pd.Series | pd.Index):
-        return jsonable(value.tolist())
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating | float):
-        number = float(value)
-        return number if np.isfinite(number) else None
-    if value is None or isinstance(value, str | int):
-        return value
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)
 
 
 def segment_names(result) -> dict[int, str]:
