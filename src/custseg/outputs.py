@@ -67,14 +67,18 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         summary = result.summary()
         summary["outputs"] = {"folder": str(out_dir), "figures": figure_files,
                               "report": report}
-        (staging / "summary.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-            encoding="utf-8")
+        write_summary(summary, staging / "summary.json")
         swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out_dir
+
+
+def write_summary(summary: dict, path: Path) -> None:
+    """Write summary.json: indented UTF-8, strict JSON (a NaN is a bug, not a value)."""
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                    encoding="utf-8")
 
 
 def swap_into_place(staging: Path, out_dir: Path) -> None:

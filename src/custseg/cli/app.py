@@ -20,6 +20,19 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")]
 
+# Transaction-log column options, shared by `run` and `features`.
+CustomerCol = Annotated[str | None, typer.Option("--customer", help="Log: customer column.")]
+DateCol = Annotated[str | None, typer.Option("--date", help="Log: date column.")]
+AmountCol = Annotated[str | None, typer.Option("--amount", help="Log: amount column.")]
+QuantityCol = Annotated[str | None, typer.Option("--quantity", help="Log: quantity column.")]
+PriceCol = Annotated[str | None, typer.Option("--price", help="Log: unit price column.")]
+InvoiceCol = Annotated[str | None, typer.Option("--invoice", help="Log: order/invoice column.")]
+CategoryCol = Annotated[str | None, typer.Option("--category", help="Log: category column.")]
+ChannelCol = Annotated[str | None, typer.Option("--channel", help="Log: channel column.")]
+CountryCol = Annotated[str | None, typer.Option("--country", help="Log: country column.")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Date features are measured "
+                                                          "against (YYYY-MM-DD).")]
+
 
 def _split(values: list[str] | None) -> list[str]:
     out: list[str] = []
@@ -79,18 +92,10 @@ def run(
     encoding: Annotated[str | None, typer.Option("--encoding")] = None,
     decimal: Annotated[str | None, typer.Option("--decimal")] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet.")] = None,
-    customer: Annotated[str | None, typer.Option("--customer", help="Log: customer column.")
-                        ] = None,
-    date: Annotated[str | None, typer.Option("--date", help="Log: date column.")] = None,
-    amount: Annotated[str | None, typer.Option("--amount", help="Log: amount column.")] = None,
-    quantity: Annotated[str | None, typer.Option("--quantity")] = None,
-    price: Annotated[str | None, typer.Option("--price")] = None,
-    invoice: Annotated[str | None, typer.Option("--invoice")] = None,
-    category: Annotated[str | None, typer.Option("--category")] = None,
-    channel: Annotated[str | None, typer.Option("--channel")] = None,
-    country: Annotated[str | None, typer.Option("--country")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date features are measured "
-                                              "against (YYYY-MM-DD).")] = None,
+    customer: CustomerCol = None, date: DateCol = None, amount: AmountCol = None,
+    quantity: QuantityCol = None, price: PriceCol = None, invoice: InvoiceCol = None,
+    category: CategoryCol = None, channel: ChannelCol = None, country: CountryCol = None,
+    as_of: AsOf = None,
     threads: Annotated[int | None, typer.Option("--threads", help="Limit BLAS/OpenMP "
                                                 "threads.")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
@@ -184,16 +189,10 @@ def features(
                                                       "file or glob, Excel).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Customer table to write (.csv or "
                                                           ".parquet).")] = Path("customers.csv"),
-    customer: Annotated[str | None, typer.Option("--customer")] = None,
-    date: Annotated[str | None, typer.Option("--date")] = None,
-    amount: Annotated[str | None, typer.Option("--amount")] = None,
-    quantity: Annotated[str | None, typer.Option("--quantity")] = None,
-    price: Annotated[str | None, typer.Option("--price")] = None,
-    invoice: Annotated[str | None, typer.Option("--invoice")] = None,
-    category: Annotated[str | None, typer.Option("--category")] = None,
-    channel: Annotated[str | None, typer.Option("--channel")] = None,
-    country: Annotated[str | None, typer.Option("--country")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    customer: CustomerCol = None, date: DateCol = None, amount: AmountCol = None,
+    quantity: QuantityCol = None, price: PriceCol = None, invoice: InvoiceCol = None,
+    category: CategoryCol = None, channel: ChannelCol = None, country: CountryCol = None,
+    as_of: AsOf = None,
     as_json: AsJson = False, quiet: Quiet = False, debug: Debug = False,
 ) -> None:
     """Build the customer table (RFM and behaviour features) from a transaction log."""

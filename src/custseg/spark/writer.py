@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from custseg.outputs import swap_into_place
+from custseg.outputs import swap_into_place, write_summary
 from custseg.persist.model import versions
 from custseg.spark.reader import ROW
 from custseg.summary import SCHEMA_VERSION, to_jsonable
@@ -99,9 +99,7 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True) -> Path:
                               "model": MODEL_DIR, **notes}
         if report:
             (staging / "report.html").write_text(render(summary, result), encoding="utf-8")
-        (staging / "summary.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-            encoding="utf-8")
+        write_summary(summary, staging / "summary.json")
         swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
