@@ -14,6 +14,16 @@ from sklearn.datasets import make_blobs
 FRANTI = ("s1", "s2", "s3", "s4", "a1", "a2", "a3", "unbalance", "r15", "d31")
 
 
+#: The shared customer tables, relative to the shared datasets folder.
+SHARED_TABLES = {
+    "mall": "mall_customers/Mall_Customers.csv",
+    "wholesale": "wholesale_customers/Wholesale customers data.csv",
+    "personality": "customer_personality/marketing_campaign.csv",
+    "cc_general": "cc_general/CC GENERAL.csv",
+    "online_shoppers": "online_shoppers/online_shoppers_intention.csv",
+}
+
+
 def shared_dir() -> Path:
     """Path of the shared datasets folder (env CUSTSEG_SHARED or ../shared/datasets)."""
     env = os.environ.get("CUSTSEG_SHARED_DATASETS")

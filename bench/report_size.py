@@ -21,20 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import shared_dir
+from _common import SHARED_TABLES, shared_dir
 
 from custseg.datasets import make_customers
 from custseg.report import build_report_data, render_report
 from custseg.viz import save_figures
 from custseg.workflow import run
 
-TABLES = {
-    "mall": "mall_customers/Mall_Customers.csv",
-    "wholesale": "wholesale_customers/Wholesale customers data.csv",
-    "personality": "customer_personality/marketing_campaign.csv",
-    "cc_general": "cc_general/CC GENERAL.csv",
-    "online_shoppers": "online_shoppers/online_shoppers_intention.csv",
-}
+TABLES = SHARED_TABLES
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]

@@ -19,12 +19,11 @@ from pathlib import Path
 
 from custseg.datasets import make_customers, shared_datasets_dir
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import SHARED_TABLES
+
 TABLES = {
-    "mall": "mall_customers/Mall_Customers.csv",
-    "wholesale": "wholesale_customers/Wholesale customers data.csv",
-    "personality": "customer_personality/marketing_campaign.csv",
-    "cc_general": "cc_general/CC GENERAL.csv",
-    "online_shoppers": "online_shoppers/online_shoppers_intention.csv",
+    **SHARED_TABLES,
     "online_retail (log)": "online_retail/online_retail.parquet",
     "cdnow (log)": "cdnow/CDNOW_master.txt",
 }

@@ -22,6 +22,8 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from custseg.persist.model import save_model
@@ -37,9 +39,7 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
     Returns the output folder.
     """
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with staged_output(out_dir) as staging:
         clock = time.perf_counter()
         result.segments_table().to_csv(staging / "segments.csv", index=False,
                                        float_format="%.4f", lineterminator="\n")
@@ -68,11 +68,30 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         summary["outputs"] = {"folder": str(out_dir), "figures": figure_files,
                               "report": report}
         write_summary(summary, staging / "summary.json")
+    return out_dir
+
+
+@contextmanager
+def staged_output(out_dir: Path) -> Iterator[Path]:
+    """Yield an empty staging folder; on success it replaces ``out_dir``, on error it goes.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "result"
+    >>> with staged_output(out) as staging:
+    ...     _ = (staging / "a.txt").write_text("done")
+    >>> (out / "a.txt").read_text()
+    'done'
+    """
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        yield staging
         swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out_dir
 
 
 def write_summary(summary: dict, path: Path) -> None:

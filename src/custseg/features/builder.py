@@ -82,7 +82,8 @@ class CustomerFeatures:
         }
 
 
-def _slug(value: object, taken: set[str], prefix: str) -> str:
+def share_column_name(value: object, taken: set[str], prefix: str) -> str:
+    """A unique, SQL-safe column name for a category/channel share (used by both engines)."""
     base = re.sub(r"[^0-9a-z]+", "_", str(value).lower()).strip("_") or "blank"
     name, k = f"{prefix}{base}", 2
     while name in taken:
@@ -91,7 +92,8 @@ def _slug(value: object, taken: set[str], prefix: str) -> str:
     return name
 
 
-def _as_date(value, name: str) -> dt.date:
+def parse_as_of(value, name: str) -> dt.date:
+    """Parse an as-of date option, with a clear error (used by both engines)."""
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as err:
@@ -306,7 +308,7 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format)
         as_of_d = last.date() + dt.timedelta(days=1)
         default_as_of = True
     else:
-        as_of_d = _as_date(as_of, "as_of")
+        as_of_d = parse_as_of(as_of, "as_of")
         default_as_of = False
 
     cancel = rules.cancel_prefix if cols.invoice else None
@@ -365,7 +367,7 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format)
               AND {expr} IS NOT NULL
             GROUP BY 1 ORDER BY sum(amt) DESC, 1 LIMIT {int(limit)}""", cparams).fetchall()]
         for i, value in enumerate(tops):
-            name = _slug(value, taken, prefix)
+            name = share_column_name(value, taken, prefix)
             key = f"{role[:3]}{i}"
             extra_params[key] = value
             extra_select.append(
@@ -373,7 +375,7 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format)
                 f"AS {quote_ident(name)}")
             share_cols.append(name)
         if tops:
-            name = _slug("other", taken, prefix)
+            name = share_column_name("other", taken, prefix)
             keys_in = ", ".join(f"${role[:3]}{i}" for i in range(len(tops)))
             extra_select.append(
                 f"COALESCE(sum(pv) FILTER (WHERE {expr} IS NULL OR {expr} NOT IN ({keys_in})) "

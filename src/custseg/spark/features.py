@@ -17,6 +17,7 @@ from typing import Any
 
 from custseg.exceptions import InputError
 from custseg.features import FEATURE_DEFINITIONS, LogColumns, QualityRules, detect_log_columns
+from custseg.features.builder import parse_as_of, share_column_name
 from custseg.features.dates import DATE_FORMATS
 from custseg.spark.reader import ROW, spark_pattern
 
@@ -168,9 +169,7 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
                 fix="check the column roles (--customer, --date) and the date format")
         as_of_d, default_as_of = last.date() + dt.timedelta(days=1), True
     else:
-        import pandas as pd
-
-        as_of_d, default_as_of = pd.Timestamp(as_of).date(), False
+        as_of_d, default_as_of = parse_as_of(as_of, "as_of"), False
     cancel = rules.cancel_prefix if cols.invoice else None
     is_cancel = "COALESCE(startswith(inv, :cancel), false)" if cancel else "false"
     classified = f"""(SELECT *,
@@ -222,14 +221,14 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
             GROUP BY 1 ORDER BY sum(amt) DESC, 1 LIMIT {int(limit)}""").collect()]
         keys_in = []
         for i, value in enumerate(tops):
-            name, key = _slug(value, taken, prefix), f"{role[:3]}{i}"
+            name, key = share_column_name(value, taken, prefix), f"{role[:3]}{i}"
             extra_params[key] = value
             keys_in.append(f":{key}")
             extra_select.append(f"COALESCE(sum(CASE WHEN {expr} = :{key} THEN pv END) / "
                                 f"NULLIF(sum(pv), 0), 0) AS {q(name)}")
             share_cols.append(name)
         if tops:
-            name = _slug("other", taken, prefix)
+            name = share_column_name("other", taken, prefix)
             extra_select.append(
                 f"COALESCE(sum(CASE WHEN {expr} IS NULL OR {expr} NOT IN ({', '.join(keys_in)})"
                 f" THEN pv END) / NULLIF(sum(pv), 0), 0) AS {q(name)}")
@@ -308,15 +307,6 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
              f"({quality['lines_used']:,} distinct lines used), as of {as_of_d} (Spark)."]
     return SparkFeatures(frame=frame, quality=quality, rules=rules_text, columns=cols,
                          as_of=as_of_d, date_format=date_fmt, notes=notes)
-
-
-def _slug(value: object, taken: set[str], prefix: str) -> str:
-    base = re.sub(r"[^0-9a-z]+", "_", str(value).lower()).strip("_") or "blank"
-    name, k = f"{prefix}{base}", 2
-    while name in taken:
-        name, k = f"{prefix}{base}_{k}", k + 1
-    taken.add(name)
-    return name
 
 
 def _finish(frame, id_name: str):

@@ -11,13 +11,11 @@ from __future__ import annotations
 import html
 import json
 import platform
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from custseg.outputs import swap_into_place, write_summary
+from custseg.outputs import staged_output, write_summary
 from custseg.persist.model import versions
 from custseg.spark.reader import ROW
 from custseg.summary import SCHEMA_VERSION, to_jsonable
@@ -85,9 +83,7 @@ def build_summary(result) -> dict[str, Any]:
 def write_outputs(result, out_dir: str | Path, *, report: bool = True) -> Path:
     """Write everything into a staging folder, then swap it into ``out_dir``."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with staged_output(out_dir) as staging:
         clock = time.perf_counter()
         notes = _write_segments(result, staging)
         save_model(result, staging / MODEL_DIR)
@@ -100,10 +96,6 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True) -> Path:
         if report:
             (staging / "report.html").write_text(render(summary, result), encoding="utf-8")
         write_summary(summary, staging / "summary.json")
-        swap_into_place(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out_dir
 
 
