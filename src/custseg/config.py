@@ -75,6 +75,7 @@ class RunConfig:
     channel: str | None = None
     country: str | None = None
     as_of: str | None = None
+    memory_limit: str | None = None  # DuckDB memory_limit for log features, e.g. "2GB"
     # preprocessing
     weights: dict[str, float] = field(default_factory=dict)
     pca: str = "auto"

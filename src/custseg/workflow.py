@@ -213,7 +213,7 @@ def _from_log(data, config: RunConfig, source: dict, decisions: list[str]):
     from custseg.features import build_customer_features
 
     features = build_customer_features(data, columns=_log_overrides(config) or None,
-                                       as_of=config.as_of)
+                                       as_of=config.as_of, memory_limit=config.memory_limit)
     source = {**source, "kind": "transactions", "log_rows": int(
         features.quality.get("lines_total", 0)), "customers": len(features.frame)}
     decisions += list(features.notes)

@@ -29,6 +29,22 @@ def test_features_command_reports_missing_columns(tmp_path):
     assert not (tmp_path / "c.csv").exists()
 
 
+def test_features_command_memory_limit(shared_datasets, tmp_path):
+    log = shared_datasets / "online_retail" / "online_retail.parquet"
+    code, _, err = invoke("features", log, "-o", tmp_path / "c.csv", "--memory-limit", "40MB")
+    assert code == 0, err
+    assert len(pd.read_csv(tmp_path / "c.csv")) == 4372
+    code, _, err = invoke("features", log, "-o", tmp_path / "d.csv", "--memory-limit", "1MB")
+    assert code == 2
+    assert "DuckDB ran out of memory" in err and "--memory-limit" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "d.csv").exists()
+    code, _, err = invoke("run", log, "-o", tmp_path / "run", "--memory-limit", "lots")
+    assert code == 2
+    assert "memory_limit 'lots' is not a size" in err
+    assert not (tmp_path / "run").exists()
+
+
 def test_run_recognises_the_online_retail_log(shared_datasets, tmp_path):
     code, _, err = invoke("run", shared_datasets / "online_retail" / "online_retail.parquet",
                           "-o", tmp_path / "or", "--k", "3-6", "--no-report")

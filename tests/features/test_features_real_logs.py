@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from custseg.exceptions import ConfigError
 from custseg.features import build_customer_features, looks_like_transaction_log
 
 
@@ -65,6 +66,22 @@ def test_glob_of_two_parquet_files_equals_single_file(retail, retail_path, tmp_p
     got = build_customer_features(str(tmp_path / "*.parquet"))
     pd.testing.assert_frame_equal(got.frame, retail.frame)
     assert got.quality == retail.quality
+
+
+def test_log_larger_than_duckdb_memory_limit_gives_the_same_features(retail, retail_path):
+    # The log holds ~59 MB in Arrow memory (several times that in pandas); with
+    # 40 MB allowed DuckDB spills to its temporary folder and the features are
+    # still identical, bit for bit.
+    assert pq.read_table(retail_path).nbytes > 40 * 2**20
+    low = build_customer_features(retail_path, memory_limit="40MB")
+    pd.testing.assert_frame_equal(low.frame, retail.frame)
+    assert low.quality == retail.quality
+
+
+def test_too_small_memory_limit_is_one_clear_error(retail_path):
+    with pytest.raises(ConfigError, match=r"DuckDB ran out of memory building the customer "
+                                          r"features within memory_limit 1MB.*raise the limit"):
+        build_customer_features(retail_path, memory_limit="1MB")
 
 
 def test_cdnow_whitespace_text(shared_datasets):

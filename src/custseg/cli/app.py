@@ -32,6 +32,8 @@ ChannelCol = Annotated[str | None, typer.Option("--channel", help="Log: channel 
 CountryCol = Annotated[str | None, typer.Option("--country", help="Log: country column.")]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Date features are measured "
                                                           "against (YYYY-MM-DD).")]
+MemoryLimit = Annotated[str | None, typer.Option(
+    "--memory-limit", help="Log: memory DuckDB may use before spilling to disk (e.g. 2GB).")]
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -95,7 +97,7 @@ def run(
     customer: CustomerCol = None, date: DateCol = None, amount: AmountCol = None,
     quantity: QuantityCol = None, price: PriceCol = None, invoice: InvoiceCol = None,
     category: CategoryCol = None, channel: ChannelCol = None, country: CountryCol = None,
-    as_of: AsOf = None,
+    as_of: AsOf = None, memory_limit: MemoryLimit = None,
     threads: Annotated[int | None, typer.Option("--threads", help="Limit BLAS/OpenMP "
                                                 "threads.")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
@@ -123,7 +125,8 @@ def run(
             mixed=mixed, seed=seed, input_kind=input_kind, sep=sep, encoding=encoding,
             decimal=decimal, sheet=sheet, customer=customer, date=date, amount=amount,
             quantity=quantity, price=price, invoice=invoice, category=category,
-            channel=channel, country=country, as_of=as_of, threads=threads,
+            channel=channel, country=country, as_of=as_of, memory_limit=memory_limit,
+            threads=threads,
             report=False if no_report else None, stability=False if no_stability else None,
             select_features=False if no_feature_selection else None,
             engine=engine, spark_master=spark_master)
@@ -192,7 +195,7 @@ def features(
     customer: CustomerCol = None, date: DateCol = None, amount: AmountCol = None,
     quantity: QuantityCol = None, price: PriceCol = None, invoice: InvoiceCol = None,
     category: CategoryCol = None, channel: ChannelCol = None, country: CountryCol = None,
-    as_of: AsOf = None,
+    as_of: AsOf = None, memory_limit: MemoryLimit = None,
     as_json: AsJson = False, quiet: Quiet = False, debug: Debug = False,
 ) -> None:
     """Build the customer table (RFM and behaviour features) from a transaction log."""
@@ -204,7 +207,8 @@ def features(
             invoice=invoice, category=category, channel=channel, country=country).items() if v}
         source = str(transactions) if any(ch in str(transactions) for ch in "*?[") \
             else transactions
-        result = build_customer_features(source, columns=overrides or None, as_of=as_of)
+        result = build_customer_features(source, columns=overrides or None, as_of=as_of,
+                                         memory_limit=memory_limit)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
         if out.suffix.lower() == ".parquet":

@@ -130,8 +130,13 @@ def _lines_sql(
     src: LogSource,
     cols: LogColumns,
     date_format: str | None,
-) -> tuple[str, dict, str]:
-    """SELECT list turning raw columns into (cid, ts, has_date, inv, qty, price, amt, ...)."""
+    cancel: str | None,
+) -> tuple[str, str, dict, str]:
+    """SELECT lists turning raw columns into the staged line table.
+
+    Only what the features need is kept, and line flags are computed once here: the
+    staged table is the largest thing held in memory (about 60 bytes a line).
+    """
     q = {role: quote_ident(c) for role, c in cols.to_dict().items() if c is not None}
     types = src.types
 
@@ -146,8 +151,6 @@ def _lines_sql(
         return f"TRY_CAST(trim(CAST({q[role]} AS VARCHAR)) AS DOUBLE)"
 
     def text(role: str) -> str:
-        if role not in q:
-            return "CAST(NULL AS VARCHAR)"
         return f"NULLIF(trim(CAST({q[role]} AS VARCHAR)), '')"
 
     ctype = types[cols.customer]
@@ -166,12 +169,26 @@ def _lines_sql(
         has_date = f"(NULLIF(trim({q['date']}), '') IS NOT NULL)"
     else:
         has_date = f"({q['date']} IS NOT NULL)"
-    select = (
-        f"{cid} AS cid, {ts} AS ts, {has_date} AS has_date, {text('invoice')} AS inv, "
-        f"{num('quantity')} AS qty, {num('price')} AS price, {amt} AS amt, "
-        f"{text('category')} AS cat, {text('channel')} AS chan, {text('country')} AS country"
-    )
-    return select, dparams, dfmt
+    # Raw columns are converted once (inner list); the flags read the converted
+    # values (outer list), and qty/price are not kept.
+    inner = [f"{cid} AS cid", f"CAST({ts} AS DATE) AS day", f"{has_date} AS has_date",
+             f"{num('quantity')} AS qty", f"{num('price')} AS price", f"{amt} AS amt"]
+    kept = []
+    for role, name in (("invoice", "inv"), ("category", "cat"), ("channel", "chan"),
+                       ("country", "country")):
+        if role in q:
+            inner.append(f"{text(role)} AS {name}")
+            kept.append(name)
+    is_cancel = "COALESCE(starts_with(inv, $cancel), false)" if cancel else "false"
+    outer = [
+        "cid", "day", "has_date", "amt", f"{is_cancel} AS is_cancel",
+        f"({is_cancel} OR COALESCE(qty < 0, false) OR (qty IS NULL AND amt < 0)) AS is_return",
+        "(amt = 0 OR COALESCE(price = 0, false)) AS is_zero", *kept,
+    ]
+    params = dict(dparams)
+    if cancel:
+        params["cancel"] = cancel
+    return ", ".join(inner), ", ".join(outer), params, dfmt
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict):
@@ -256,6 +273,13 @@ def build_customer_features(
     con = _connect(memory_limit, threads, tmpdir)
     try:
         return _build(con, source, columns, as_of, top_categories, rules, date_format)
+    except duckdb.OutOfMemoryException as err:
+        limit = f"memory_limit {memory_limit}" if memory_limit else "the memory available"
+        raise ConfigError(
+            f"DuckDB ran out of memory building the customer features within {limit}",
+            where="memory_limit (--memory-limit)",
+            fix="raise the limit (e.g. --memory-limit 2GB) or leave it unset; DuckDB spills "
+                "to disk above it but needs room for one customer table") from err
     finally:
         con.close()
         shutil.rmtree(tmpdir, ignore_errors=True)
@@ -268,7 +292,8 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format)
                                                 if v is not None})
     else:
         cols = detect_log_columns(src.columns, columns)
-    select, params, date_fmt = _lines_sql(con, src, cols, date_format)
+    cancel = rules.cancel_prefix if cols.invoice else None
+    inner, outer, params, date_fmt = _lines_sql(con, src, cols, date_format, cancel)
     params = {**src.params, **params}
     notes: list[str] = []
 
@@ -278,26 +303,33 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format)
     # then folds isnan() to false: turn it off while staging the raw columns.
     _run(con, "SET disabled_optimizers = 'statistics_propagation'", {})
     if rules.keep_duplicates:
-        _run(con, f"CREATE TEMP TABLE lines AS SELECT {select}, 1 AS n FROM {src.sql}",
-                    params)
+        _run(con, f"CREATE TEMP TABLE lines AS SELECT {outer}, 1 AS n FROM "
+                  f"(SELECT {inner} FROM {src.sql})", params)
         dup = _run(con,
             f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT * FROM {src.sql})) "
             f"FROM {src.sql}", src.params).fetchone()[0]
     else:
         _run(con,
-            f"CREATE TEMP TABLE lines AS SELECT {select}, __custseg_n AS n FROM "
-            f"(SELECT *, count(*) AS __custseg_n FROM {src.sql} GROUP BY ALL)",
+            f"CREATE TEMP TABLE lines AS SELECT {outer}, n FROM (SELECT {inner}, "
+            "CAST(__custseg_n AS INTEGER) AS n "
+            f"FROM (SELECT *, count(*) AS __custseg_n FROM {src.sql} GROUP BY ALL))",
             params,
         )
         dup = None
     _run(con, "RESET disabled_optimizers", {})
+    # Roles the log lacks become typed NULL constants (free in a view).
+    missing = [f"CAST(NULL AS VARCHAR) AS {name}" for role, name in (
+        ("invoice", "inv"), ("category", "cat"), ("channel", "chan"), ("country", "country"))
+        if getattr(cols, role) is None]
+    _run(con, "CREATE TEMP VIEW lines_all AS SELECT *"
+         + "".join(", " + m for m in missing) + " FROM lines", {})
 
     today = dt.date.today()
     if as_of is None:
         last = _run(con,
-            "SELECT max(ts) FROM lines WHERE ts < CAST($tomorrow AS TIMESTAMP) "
+            "SELECT max(day) FROM lines WHERE day <= CAST($today AS DATE) "
             "AND (cid IS NOT NULL OR NOT $drop)",
-            {"tomorrow": today + dt.timedelta(days=1), "drop": rules.drop_missing_customer},
+            {"today": today, "drop": rules.drop_missing_customer},
         ).fetchone()[0]
         if last is None:
             raise InputError(
@@ -305,31 +337,21 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format)
                 where=f"columns {cols.customer!r} and {cols.date!r}",
                 fix="check the column roles (--customer, --date) and the date format",
             )
-        as_of_d = last.date() + dt.timedelta(days=1)
+        as_of_d = last + dt.timedelta(days=1)
         default_as_of = True
     else:
         as_of_d = parse_as_of(as_of, "as_of")
         default_as_of = False
 
-    cancel = rules.cancel_prefix if cols.invoice else None
-    is_cancel = "COALESCE(starts_with(inv, $cancel), false)" if cancel else "false"
-    flag_sql = f"SELECT *, {is_cancel} AS is_cancel FROM lines"
-    # Classify every line once; the same CASE logic feeds the counts and the features.
-    classified = f"""
-        SELECT *,
-          (is_cancel OR COALESCE(qty < 0, false) OR (qty IS NULL AND amt < 0)) AS is_return,
-          (amt = 0 OR COALESCE(price = 0, false)) AS is_zero,
-          (ts >= CAST($as_of AS TIMESTAMP)) AS is_future
-        FROM ({flag_sql})"""
+    # Lines on or after the as-of day are "future"; the other flags were staged.
+    classified = "SELECT *, (day >= CAST($as_of AS DATE)) AS is_future FROM lines_all"
     used_cond = """(
-        (cid IS NOT NULL OR NOT $drop) AND ts IS NOT NULL AND amt IS NOT NULL
+        (cid IS NOT NULL OR NOT $drop) AND day IS NOT NULL AND amt IS NOT NULL
         AND NOT (NOT is_return AND amt < 0 AND $excl_neg)
         AND NOT (is_future AND $excl_future))"""
     cparams = {"as_of": as_of_d, "drop": rules.drop_missing_customer,
                "excl_zero": rules.exclude_zero_price, "excl_neg": rules.exclude_negative_price,
                "excl_future": rules.exclude_future_dates}
-    if cancel:
-        cparams["cancel"] = cancel
 
     qrow = _run(con, f"""
         SELECT sum(n), sum(n) - count(*),
@@ -338,9 +360,10 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format)
           sum(n) FILTER (WHERE NOT is_return AND amt < 0),
           sum(n) FILTER (WHERE is_return),
           sum(n) FILTER (WHERE is_cancel),
-          count(DISTINCT inv) FILTER (WHERE is_cancel),
+          -- a DISTINCT aggregate here would hash every invoice: filter first
+          (SELECT count(DISTINCT inv) FROM lines_all WHERE is_cancel),
           sum(n) FILTER (WHERE is_future),
-          sum(n) FILTER (WHERE ts IS NULL AND has_date),
+          sum(n) FILTER (WHERE day IS NULL AND has_date),
           sum(n) FILTER (WHERE NOT has_date),
           sum(n) FILTER (WHERE amt IS NULL),
           count(*) FILTER (WHERE {used_cond})
@@ -371,69 +394,77 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format)
             key = f"{role[:3]}{i}"
             extra_params[key] = value
             extra_select.append(
-                f"COALESCE(sum(pv) FILTER (WHERE {expr} = ${key}) / NULLIF(sum(pv), 0), 0) "
+                f"COALESCE(round(sum(pv) FILTER (WHERE {expr} = ${key}), 6) "
+                f"/ NULLIF(round(sum(pv), 6), 0), 0) "
                 f"AS {quote_ident(name)}")
             share_cols.append(name)
         if tops:
             name = share_column_name("other", taken, prefix)
             keys_in = ", ".join(f"${role[:3]}{i}" for i in range(len(tops)))
             extra_select.append(
-                f"COALESCE(sum(pv) FILTER (WHERE {expr} IS NULL OR {expr} NOT IN ({keys_in})) "
-                f"/ NULLIF(sum(pv), 0), 0) AS {quote_ident(name)}")
+                f"COALESCE(round(sum(pv) FILTER (WHERE {expr} IS NULL OR {expr} NOT IN "
+                f"({keys_in})), 6) / NULLIF(round(sum(pv), 6), 0), 0) AS {quote_ident(name)}")
             share_cols.append(name)
 
     order_key = "inv" if cols.invoice else "day"
-    country_cte = (
-        ", cc AS (SELECT cid, country, count(*) AS k FROM u WHERE country IS NOT NULL "
-        "GROUP BY cid, country), "
-        # most lines first, ties broken alphabetically
-        "country_mode AS (SELECT cid, min_by(country, struct_pack(nk := -k, c := country)) "
-        "AS main_country FROM cc GROUP BY cid)"
-        if cols.country else ""
-    )
-    # Distinct counts go through small per-order / per-day tables instead of
-    # DISTINCT aggregates over every line (much cheaper in DuckDB).
-    feature_sql = f"""
-    WITH u AS (
-        SELECT cid, CAST(ts AS DATE) AS day, inv, cat, chan, country, is_return,
+    # The usable lines with their signed value v and purchase value pv.
+    usable = f"""
+        SELECT cid, day, inv, cat, chan, country, is_return,
                CASE WHEN is_return THEN -abs(amt) ELSE amt END AS v,
                CASE WHEN NOT is_return AND amt >= 0 AND NOT (is_zero AND $excl_zero)
                     THEN amt END AS pv
-        FROM ({classified}) WHERE {used_cond}
+        FROM ({classified}) WHERE {used_cond}"""
+    # Three statements, not one: each keeps only its own hash tables in memory,
+    # so peak memory is the largest of them rather than their sum.
+    # 1. Orders, then one window over them: the gaps between purchase days
+    #    (same-day orders give a gap of 0 and are skipped) and the month changes.
+    _run(con, f"""
+    CREATE TEMP TABLE ostats AS
+    WITH orders AS (
+        SELECT cid, {order_key} AS okey, min(day) AS day FROM ({usable})
+        WHERE pv IS NOT NULL GROUP BY cid, {order_key}
     ),
-    orders AS (
-        SELECT cid, {order_key} AS okey, min(day) AS day FROM u WHERE pv IS NOT NULL
-        GROUP BY cid, {order_key}
-    ),
-    odays AS (
-        SELECT cid, day, day - lag(day) OVER (PARTITION BY cid ORDER BY day) AS gap
-        FROM (SELECT DISTINCT cid, day FROM orders)
-    ),
-    ostats AS (
-        SELECT o.cid, o.frequency, d.gap_mean, d.gap_sd, d.active_months
-        FROM (SELECT cid, count(*) AS frequency FROM orders GROUP BY cid) AS o
-        JOIN (SELECT cid, avg(gap) AS gap_mean, stddev_pop(gap) AS gap_sd,
-                     count(DISTINCT date_trunc('month', day)) AS active_months
-              FROM odays GROUP BY cid) AS d USING (cid)
-    ),
-    agg AS (
+    oseq AS (
+        SELECT cid, day - lag(day) OVER w AS gap,
+               date_trunc('month', day) AS month,
+               date_trunc('month', lag(day) OVER w) AS prev_month
+        FROM orders WINDOW w AS (PARTITION BY cid ORDER BY day)
+    )
+    SELECT cid, count(*) AS frequency,
+           avg(gap) FILTER (WHERE gap > 0) AS gap_mean,
+           stddev_pop(gap) FILTER (WHERE gap > 0) AS gap_sd,
+           count(*) FILTER (WHERE prev_month IS NULL OR month <> prev_month) AS active_months
+    FROM oseq GROUP BY cid""", cparams)
+    # 2. Main country: most lines first, ties broken alphabetically.
+    if cols.country:
+        _run(con, f"""
+        CREATE TEMP TABLE country_mode AS
+        SELECT cid, min({{'nk': -k, 'c': country}}).c AS main_country
+        FROM (SELECT cid, country, count(*) AS k FROM ({usable})
+              WHERE country IS NOT NULL GROUP BY cid, country)
+        GROUP BY cid""", cparams)
+    # 3. Per-customer sums over the lines, joined to the two tables above.
+    feature_sql = f"""
+    WITH agg AS (
         SELECT cid,
           max(day) FILTER (WHERE pv IS NOT NULL) AS last_buy, max(day) AS last_any,
           min(day) FILTER (WHERE pv IS NOT NULL) AS first_buy, min(day) AS first_any,
-          -- rounded: parallel float sums differ in the last bits from run to run,
-          -- which would flip a net of exactly 0 to a tiny negative number
+          -- sums are rounded: parallel float sums differ in the last bits with the
+          -- order of the rows (threads, spilling), which would flip a net of exactly
+          -- 0 to a tiny negative number and make features differ between runs
           round(sum(v), 6) AS monetary,
           round(COALESCE(sum(pv), 0), 6) AS gross,
           round(COALESCE(sum(-v) FILTER (WHERE is_return), 0), 6) AS returned,
           count(pv) AS buy_lines,
           count(*) FILTER (WHERE is_return) AS return_lines,
-          COALESCE(sum(pv) FILTER (WHERE day >= CAST($as_of AS DATE) - {TREND_WINDOW_DAYS}), 0)
-            AS p_last,
-          COALESCE(sum(pv) FILTER (WHERE day < CAST($as_of AS DATE) - {TREND_WINDOW_DAYS}
-                   AND day >= CAST($as_of AS DATE) - {2 * TREND_WINDOW_DAYS}), 0) AS p_prev
+          round(COALESCE(sum(pv) FILTER (
+            WHERE day >= CAST($as_of AS DATE) - {TREND_WINDOW_DAYS}), 0), 6) AS p_last,
+          round(COALESCE(sum(pv) FILTER (
+            WHERE day < CAST($as_of AS DATE) - {TREND_WINDOW_DAYS}
+              AND day >= CAST($as_of AS DATE) - {2 * TREND_WINDOW_DAYS}), 0), 6) AS p_prev
           {''.join(', ' + s for s in extra_select)}
-        FROM u GROUP BY cid
-    ){country_cte}
+        FROM ({usable}) GROUP BY cid
+    )
     SELECT agg.cid,
       CAST($as_of AS DATE) - COALESCE(last_buy, last_any) AS recency_days,
       COALESCE(frequency, 0) AS frequency, monetary,
