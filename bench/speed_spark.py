@@ -9,6 +9,7 @@ table. Peak memory: the JVM's VmHWM from /proc and this process's ru_maxrss.
 
     .venv/bin/python bench/speed_spark.py --quick          # 100k only
     .venv/bin/python bench/speed_spark.py                  # 100k, 1M, 5M
+    .venv/bin/python bench/speed_spark.py --sizes 5000000 --families kmeans
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def timed(label: str, fn, results: dict):
     return value
 
 
-def bench_size(spark, n: int, folder: Path) -> dict:
+def bench_size(spark, n: int, folder: Path, families: set[str]) -> dict:
     from pyspark.ml.clustering import BisectingKMeans, GaussianMixture, KMeans
     from pyspark.ml.evaluation import ClusteringEvaluator
 
@@ -110,9 +111,12 @@ def bench_size(spark, n: int, folder: Path) -> dict:
     km20 = timed("KMeans k=6 Spark defaults (20 it.)", lambda: KMeans(k=K, seed=0).fit(data),
                  res)
     print(f"    iterations: {km20.summary.numIter}")
-    timed("BisectingKMeans k=6", lambda: BisectingKMeans(k=K, seed=0, maxIter=50).fit(data), res)
-    timed("GaussianMixture k=6", lambda: GaussianMixture(k=K, seed=0, maxIter=100, tol=1e-3)
-          .fit(data), res)
+    if "bisecting" in families:
+        timed("BisectingKMeans k=6", lambda: BisectingKMeans(k=K, seed=0, maxIter=50)
+              .fit(data), res)
+    if "gmm" in families:
+        timed("GaussianMixture k=6", lambda: GaussianMixture(k=K, seed=0, maxIter=100,
+                                                             tol=1e-3).fit(data), res)
     pred = km.transform(data)
     timed("silhouette (ClusteringEvaluator)", lambda: ClusteringEvaluator(
         distanceMeasure="squaredEuclidean").evaluate(pred), res)
@@ -143,6 +147,9 @@ def main() -> None:
     parser.add_argument("--sizes", default=None, help="comma-separated, e.g. 100000,1000000")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="8g")
+    parser.add_argument("--families", default="kmeans,bisecting,gmm",
+                        help="MLlib fits to time one by one (KMeans always runs); e.g. "
+                             "--families kmeans at 5M, where BisectingKMeans alone takes ~20 min")
     args = parser.parse_args()
     sizes = ([int(s) for s in args.sizes.split(",")] if args.sizes else
              [100_000] if args.quick else [100_000, 1_000_000, 5_000_000])
@@ -158,16 +165,18 @@ def main() -> None:
     table = {}
     try:
         for n in sizes:
-            table[n] = bench_size(spark, n, folder)
+            table[n] = bench_size(spark, n, folder, set(args.families.split(",")))
     finally:
         spark.stop()
         shutil.rmtree(folder, ignore_errors=True)
     print("\nsummary (seconds; growth factor vs previous size in brackets)")
-    keys = list(next(iter(table.values())))
+    keys = list(dict.fromkeys(k for res in table.values() for k in res))
     prev = None
     for n, res in table.items():
         cells = []
         for key in keys:
+            if key not in res:
+                continue
             grow = f" (x{res[key] / prev[key]:.1f})" if prev and prev.get(key) else ""
             cells.append(f"{key}={res[key]:.1f}{grow}")
         print(f"n={n:,}: " + "; ".join(cells))

@@ -259,3 +259,26 @@ def test_no_usable_column_is_a_clear_error():
     with pytest.raises(InputError, match=r"no column can be used as a feature: customer_id: "
                                          r"identifier.*Fix: check the column roles"):
         CustomerPreprocessor().fit(frame)
+
+
+def test_city_and_its_coordinates_share_one_weight(fitted):
+    # make_customers places each customer near their city: the coordinates are ~100%
+    # explained by the city, so geography would otherwise count twice.
+    dec = {d["column"]: d for d in fitted.decisions_}
+    assert dec["city"]["stats"]["explained_by_level"]["latitude+longitude"] > 0.99
+    for col in ("city", "latitude", "longitude"):
+        assert dec[col]["stats"]["weight"] == 0.5
+        assert "shares one feature's weight" in dec[col]["reason"]
+    # a category unrelated to any number keeps its full weight
+    assert "weight" not in dec["preferred_channel"]["stats"]
+    assert "explained_by_level" not in dec["preferred_channel"]["stats"]
+
+
+def test_user_weights_override_weight_sharing(customers):
+    frame, _ = customers
+    prep = CustomerPreprocessor(weights={"geography": 2.0}).fit(frame)
+    dec = {d["column"]: d for d in prep.decisions_}
+    assert dec["city"]["stats"]["weight"] == 2.0
+    assert "as asked (--weight)" in dec["city"]["reason"]
+    assert "shares one feature's weight" not in dec["latitude"]["reason"]
+

@@ -67,7 +67,12 @@ def block_treatment(block: dict, decisions: dict, *, column: str | None = None,
                   "much as one numeric column")
     else:
         treatment, reason = kind, ""
-    if block.get("weight", 1.0) != 1.0:
+    if block.get("shares_weight_with"):
+        others = ", ".join(block["shares_weight_with"])
+        reason += (f"; shares one feature's weight with {others} (weight {block['weight']:g}): "
+                   "they describe the same thing, e.g. a city and its coordinates, and would "
+                   "otherwise count twice")
+    elif block.get("weight", 1.0) != 1.0:
         reason += f"; weighted {block['weight']:g} as asked (--weight)"
     return treatment if summary_only else (treatment, reason)
 

@@ -47,7 +47,11 @@ from custseg.preprocess.explain import (
 from custseg.preprocess.geo import GeoEncoder
 from custseg.preprocess.numeric import MissingImputer, SkewTransformer, Winsorizer
 from custseg.preprocess.options import PreprocessOptions
-from custseg.preprocess.relevance import near_duplicates, segment_structure_scores
+from custseg.preprocess.relevance import (
+    correlation_ratio,
+    near_duplicates,
+    segment_structure_scores,
+)
 
 _RECENCY_WORDS = ("last", "latest", "recent", "previous")
 
@@ -390,6 +394,7 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
                 f"near-duplicate: |r|={abs(r):.2f} with {winner['name']}: kept "
                 f"{winner['name']} because {why}")
             decisions[loser["columns"][0]]["stats"]["correlation_with_kept"] = r
+        self._share_measurements(Z, slices, dropped, decisions, opts)
         keep_idx = [i for i in range(len(blocks)) if i not in dropped]
         # segment structure on what remains
         sub_slices, start = [], 0
@@ -425,6 +430,42 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
             for c in blocks[i]["columns"]:
                 decisions[c]["treatment"] = "not used (" + block_treatment(
                     blocks[i], decisions, summary_only=True) + " when tested)"
+
+    def _share_measurements(self, Z, slices, dropped, decisions, opts) -> None:
+        """A category and the numbers it almost fixes (a city and its coordinates) share a weight.
+
+        Both describe the same thing, so counted separately it would weigh twice in every
+        distance. Measured by the correlation ratio: the share of the numbers' variance
+        explained by the category's levels.
+        """
+        blocks = self.blocks_
+        live = [i for i in range(len(blocks)) if i not in dropped]
+        cats = [i for i in live if blocks[i]["kind"] == "category" and blocks[i]["n_out"] > 1]
+        nums = [i for i in live if blocks[i]["kind"] in ("geo", "numeric", "date")]
+        group = {i: {i} for i in live}
+        for c in cats:
+            a, b = slices[c]
+            onehot = Z[:, a:b]
+            levels = np.where(np.ptp(onehot, axis=1) == 0, -1, onehot.argmax(axis=1))
+            for n in nums:
+                eta2 = correlation_ratio(Z[:, slices[n][0]:slices[n][1]], levels)
+                if eta2 < opts.correlation_threshold or group[c] is group[n]:
+                    continue
+                merged = group[c] | group[n]
+                for i in merged:
+                    group[i] = merged
+                for i, j in ((c, n), (n, c)):
+                    decisions[blocks[i]["columns"][0]]["stats"].setdefault(
+                        "explained_by_level", {})[blocks[j]["name"]] = round(eta2, 4)
+        user = set(self.weights or {})
+        for members in {id(g): g for g in group.values() if len(g) > 1}.values():
+            named = [c for i in members for c in blocks[i]["columns"]]
+            if user & (set(named) | {blocks[i]["group"] for i in members}):
+                continue  # the user weighted them: their choice stands
+            for i in members:
+                blocks[i]["weight"] /= len(members)
+                blocks[i]["shares_weight_with"] = [blocks[j]["name"] for j in sorted(members)
+                                                   if j != i]
 
     def _duplicate_loser(self, a, b, decisions, keep):
         ca, cb = a["columns"][0], b["columns"][0]
@@ -518,13 +559,13 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
             return
         elif p >= 12 and n90 <= p / 2:
             n_comp = n90
-            reason = (f"{p} features, many of them correlated: {n_comp} components keep 90% of "
+            reason = (f"{p} columns, many of them correlated: {n_comp} components keep 90% of "
                       "the information, which makes distances less dominated by repeated "
                       "information")
         else:
-            self._pca_reason = (f"not needed: {p} features and 90% of the information needs "
+            self._pca_reason = (f"not needed: {p} columns and 90% of the information needs "
                                 f"{n90} components (PCA pays off only with many correlated "
-                                "features)")
+                                "columns)")
             return
         n_comp = max(1, min(n_comp, Z.shape[0], p))
         with threadpool_limits(limits=1):

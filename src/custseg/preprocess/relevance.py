@@ -122,3 +122,28 @@ def near_duplicates(
             if abs(R[i, j]) > threshold:
                 pairs.append((i, j, round(float(R[i, j]), 4)))
     return pairs
+
+
+def correlation_ratio(values: np.ndarray, levels: np.ndarray) -> float:
+    """Share of the variance of ``values`` explained by the groups in ``levels`` (eta squared).
+
+    Pooled over the columns of ``values``: 1 means the columns are fixed within every
+    group (e.g. coordinates given a city), 0 means the groups say nothing about them.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> city = np.array([0, 0, 1, 1, 2, 2])
+    >>> coords = np.array([[38.7], [38.8], [41.1], [41.2], [48.8], [48.9]])
+    >>> round(correlation_ratio(coords, city), 4)
+    0.9999
+    >>> round(correlation_ratio(np.array([[1.0], [2.0], [1.0], [2.0], [1.0], [2.0]]), city), 3)
+    0.0
+    """
+    V = np.asarray(values, dtype=np.float64)
+    V = V.reshape(len(V), -1)
+    total = ((V - V.mean(axis=0)) ** 2).sum()
+    if total <= 0:
+        return 0.0
+    _, codes = np.unique(levels, return_inverse=True)
+    return float(1.0 - _within_ss(V, codes, int(codes.max()) + 1).sum() / total)
