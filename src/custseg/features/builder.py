@@ -135,7 +135,7 @@ def _lines_sql(
     """SELECT lists turning raw columns into the staged line table.
 
     Only what the features need is kept, and line flags are computed once here: the
-    staged table is the largest thing held in memory (about 60 bytes a line).
+    staged table is the largest thing held in memory (about 75 bytes a line).
     """
     q = {role: quote_ident(c) for role, c in cols.to_dict().items() if c is not None}
     types = src.types
