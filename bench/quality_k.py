@@ -100,19 +100,24 @@ def run_set(name, X, refs, k_range, args, with_gmm_baseline: bool) -> dict:
            "hit": seg.n_clusters_ in tk, "ari": best_ari(refs, seg.labels_),
            "structure": seg.selection_.structure_found, "conf": seg.selection_.confidence,
            "secs": secs, "table": seg.candidates_}
+    print("  done:", line(res), flush=True)  # progress; baselines follow in the report
     if not args.no_baselines:
         ks = list(range(k_range[0], k_range[1] + 1))
         res["base"] = baselines(X, ks, 0, with_gmm_baseline, with_gap=not args.quick)
     return res
 
 
+def line(r: dict) -> str:
+    base = " ".join(f"{k}={v}" for k, v in r.get("base", {}).items())
+    return (f"{r['name']:22s} true={r['true']!s:10s} chosen={r['algo']}:{r['k']:<3d} "
+            f"hit={'Y' if r['hit'] else '-'} ARI={r['ari']:.3f} conf={r['conf']:6s} "
+            f"structure={r['structure']!s:5s} {r['secs']:6.1f}s | {base}")
+
+
 def report(title: str, results: list[dict]) -> None:
     print(f"\n== {title} ==")
     for r in results:
-        base = " ".join(f"{k}={v}" for k, v in r.get("base", {}).items())
-        print(f"{r['name']:22s} true={r['true']!s:10s} chosen={r['algo']}:{r['k']:<3d} "
-              f"hit={'Y' if r['hit'] else '-'} ARI={r['ari']:.3f} conf={r['conf']:6s} "
-              f"structure={r['structure']!s:5s} {r['secs']:6.1f}s | {base}")
+        print(line(r))
     hits = sum(r["hit"] for r in results)
     aris = [r["ari"] for r in results]
     print(f"-> custseg exact k: {hits}/{len(results)}, median ARI {np.median(aris):.3f}, "
