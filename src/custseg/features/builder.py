@@ -21,7 +21,7 @@ import pandas as pd
 from custseg.exceptions import ConfigError, InputError
 from custseg.features.columns import LogColumns, detect_log_columns
 from custseg.features.dates import date_expression, is_numeric_type
-from custseg.features.quality import QualityRules
+from custseg.features.quality import QUALITY_COUNTS, QualityRules
 from custseg.features.source import LogSource, open_source, quote_ident
 
 __all__ = ["FEATURE_DEFINITIONS", "CustomerFeatures", "build_customer_features"]
@@ -368,11 +368,7 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format)
           sum(n) FILTER (WHERE amt IS NULL),
           count(*) FILTER (WHERE {used_cond})
         FROM ({classified})""", cparams).fetchone()
-    keys = ["lines_total", "duplicate_lines", "lines_without_customer", "zero_price_lines",
-            "negative_price_lines", "return_lines", "cancelled_lines", "cancelled_invoices",
-            "future_dates", "unparseable_dates", "missing_dates", "unreadable_value_lines",
-            "lines_used"]
-    quality = {k: int(v or 0) for k, v in zip(keys, qrow, strict=True)}
+    quality = {k: int(v or 0) for k, v in zip(QUALITY_COUNTS, qrow, strict=True)}
     if dup is not None:
         quality["duplicate_lines"] = int(dup)
 

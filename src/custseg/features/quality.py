@@ -6,7 +6,15 @@ from dataclasses import asdict, dataclass
 
 from custseg.exceptions import ConfigError
 
-__all__ = ["QualityRules"]
+__all__ = ["QUALITY_COUNTS", "QualityRules"]
+
+#: The per-line quality counts both engines report, in the order their SQL computes them.
+QUALITY_COUNTS: tuple[str, ...] = (
+    "lines_total", "duplicate_lines", "lines_without_customer", "zero_price_lines",
+    "negative_price_lines", "return_lines", "cancelled_lines", "cancelled_invoices",
+    "future_dates", "unparseable_dates", "missing_dates", "unreadable_value_lines",
+    "lines_used",
+)
 
 
 @dataclass(frozen=True)

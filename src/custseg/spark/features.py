@@ -19,6 +19,7 @@ from custseg.exceptions import InputError
 from custseg.features import FEATURE_DEFINITIONS, LogColumns, QualityRules, detect_log_columns
 from custseg.features.builder import parse_as_of, share_column_name
 from custseg.features.dates import DATE_FORMATS
+from custseg.features.quality import QUALITY_COUNTS
 from custseg.spark.reader import ROW, spark_pattern
 
 TREND_WINDOW_DAYS = 90
@@ -200,11 +201,7 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
     parts.insert(1, "sum(n) - count(*)")
     parts.append(f"count(CASE WHEN {used} THEN 1 END)")
     row = sql(f"SELECT {', '.join(parts)} FROM {classified}").first()
-    keys = ["lines_total", "duplicate_lines", "lines_without_customer", "zero_price_lines",
-            "negative_price_lines", "return_lines", "cancelled_lines", "cancelled_invoices",
-            "future_dates", "unparseable_dates", "missing_dates", "unreadable_value_lines",
-            "lines_used"]
-    quality = {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+    quality = {k: int(v or 0) for k, v in zip(QUALITY_COUNTS, row, strict=True)}
     if dup is not None:
         quality["duplicate_lines"] = int(dup)
 
