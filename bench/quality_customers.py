@@ -5,7 +5,7 @@ feature selection, then the Segmenter with its default algorithms and range) on
 `make_customers(n, k, seed)` and prints whether the chosen k is exact and the ARI
 against the generator's labels.
 
-    .venv/bin/python bench/quality_customers.py [--quick] [--seeds 3] [--n 3000]
+    .venv/bin/python bench/quality_customers.py [--quick] [--seeds 5] [--n 3000]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from custseg.workflow import run
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="k in 3, 6, 9, 12 with one seed")
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--n", type=int, default=3000)
     args = ap.parse_args()
     ks = [3, 6, 9, 12] if args.quick else list(range(3, 13))

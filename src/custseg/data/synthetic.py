@@ -10,7 +10,7 @@ index).
 
 How segments are built: each segment gets a *level* (low, middle, high) on
 each of eight informative features, drawn so that any two segments differ in
-at least two of them; values are then drawn around the level in the scale a
+at least three of them; values are then drawn around the level in the scale a
 person would reason in (log scale for money). A segment also has a home city
 and a favourite channel.
 
@@ -140,7 +140,7 @@ def make_customers(
 
 
 def _segment_levels(k: int, rng: np.random.Generator) -> np.ndarray:
-    """Level vectors (k x features) that differ pairwise in at least two features."""
+    """Level vectors (k x features) that differ pairwise in at least three features."""
     n_features = len(LEVELS)
     chosen: list[np.ndarray] = []
     while len(chosen) < k:
