@@ -131,3 +131,15 @@ def test_write_outputs_writes_report_and_figures(evil_result, tmp_path):
     assert "05_profile_heatmap.png" in pngs and any(p.endswith("dendrogram.png") for p in pngs)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["outputs"]["figures"] == pngs
+
+
+def test_confidence_text_names_the_density_groups_when_the_check_fired():
+    from custseg.report.data import _confidence_text
+
+    fired = {"confidence": "medium", "structure_found": True,
+             "evidence": {"density_check": {"fired": True, "groups": 2}}}
+    quiet = {"confidence": "medium", "structure_found": True,
+             "evidence": {"density_check": {"fired": False, "groups": 7}}}
+    assert "inside 2 larger density-separated groups" in _confidence_text(fired)
+    assert "density" not in _confidence_text(quiet)
+    assert "density" not in _confidence_text({"confidence": "high"})

@@ -69,12 +69,44 @@ def test_candidates_table_and_result_api():
     json.dumps(sel.to_dict())
     fig = sel.plot()
     assert fig.__class__.__name__ == "Figure" and len(fig.axes) >= 6
-    assert {s for s, _, _ in seen} == {"scan", "stability", "final fit"}
+    assert {s for s, _, _ in seen} == {"scan", "stability", "density check", "final fit"}
     assert seen[-1] == ("final fit", 1, 1)
     assert seg.sampled_["selection_sampled"] is False and seg.sampled_["notes"]
     assert np.array_equal(seg.predict(X), seg.labels_)
     # segment 0 is the largest
     assert np.all(np.diff(np.bincount(seg.labels_)) <= 0)
+
+
+def rings(n: int = 900, seed: int = 0) -> np.ndarray:
+    """Two concentric rings: two density groups no convex segment can follow."""
+    rng = np.random.default_rng(seed)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    radius = np.repeat([1.0, 3.0], [n // 2, n - n // 2]) + rng.normal(0, 0.1, n)
+    return np.c_[np.cos(angle), np.sin(angle)] * radius[:, None]
+
+
+def test_density_check_says_when_segments_slice_a_few_shapes():
+    seg = Segmenter(algorithms=("kmeans",), k=(2, 12), random_state=0, **FAST).fit(rings())
+    check = seg.selection_.evidence["density_check"]
+    assert seg.n_clusters_ >= 4  # k-means tiles the rings with many convex pieces
+    assert check["fired"] and check["groups"] == 2 and check["noise_share"] <= 0.05
+    assert sum(check["segments_per_group"]) == seg.n_clusters_
+    assert seg.selection_.confidence != "high"
+    assert "Density check: HDBSCAN" in seg.selection_.reason
+    assert "only 2 density-separated groups" in seg.selection_.reason
+    assert "--algorithms hdbscan" in seg.selection_.reason
+    json.dumps(seg.selection_.to_dict())
+
+
+def test_density_check_stays_quiet_on_separated_blobs_and_can_be_switched_off():
+    X, _ = blobs(5, 1)
+    seg = Segmenter(k=(2, 9), random_state=0, **FAST).fit(X)
+    check = seg.selection_.evidence["density_check"]
+    assert seg.n_clusters_ == 5 and check["groups"] == 5 and not check["fired"]
+    assert "Density check" not in seg.selection_.reason
+    off = Segmenter(k=(2, 9), random_state=0, density_check=False, **FAST).fit(X)
+    assert off.selection_.evidence["density_check"] is None
+    assert np.array_equal(off.labels_, seg.labels_)  # the check never changes the segments
 
 
 def test_range_is_widened_when_best_k_is_at_the_edge():

@@ -232,6 +232,10 @@ def _confidence_text(selection: dict) -> str:
     if found is False:
         text += (" No clear cluster structure was found: the segments are a useful partition "
                  "of a continuum, not natural groups.")
+    density = (selection.get("evidence") or {}).get("density_check") or {}
+    if density.get("fired"):
+        text += (f" The segments lie inside {density.get('groups')} larger density-separated "
+                 "groups (HDBSCAN); read each group's segments together.")
     return text.strip()
 
 

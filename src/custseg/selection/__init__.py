@@ -38,6 +38,12 @@ The rule (``Segmenter``)
    says the segments are not well supported.
    Confidence "high" needs silhouette >= 0.5, stability >= 0.85 and at least
    three indices peaking at the chosen k; otherwise "medium".
+7. **Density check** (reported, never changes k). HDBSCAN runs on a seeded
+   sample of 5,000 rows; when it finds at most half as many groups as
+   segments, with at most 5% noise, and every segment has >= 90% of its rows
+   in one group, the reason says the segments are slices of those groups
+   (non-convex shapes, or groups split by one binary-like feature) and
+   confidence is capped at "medium". See :mod:`custseg.selection._density`.
 
 Evidence (bench/quality_k.py; 2 shared cores, see the report for numbers):
 on the ten Fränti sets scanned over k = 2..60 with k-means candidates, the

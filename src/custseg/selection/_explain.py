@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from custseg.selection._density import density_sentence
 from custseg.selection._result import SelectionResult
 from custseg.selection._rule import (
     GAP_GAIN_MIN,
@@ -36,7 +37,8 @@ def _why_not(win: pd.Series, other: pd.Series) -> str:
             f"{', '.join(worse)}.")
 
 
-def build_result(table: pd.DataFrame, chosen: dict, gap1, widened, gen_notes) -> SelectionResult:
+def build_result(table: pd.DataFrame, chosen: dict, gap1, widened, gen_notes,
+                 density: dict | None = None) -> SelectionResult:
     algo, k = chosen["algorithm"], int(chosen["k"])
     ranked = table.sort_values("rank")
     others = ranked[~((ranked["algorithm"] == algo) & (ranked["k"] == k))]
@@ -60,6 +62,9 @@ def build_result(table: pd.DataFrame, chosen: dict, gap1, widened, gen_notes) ->
         confidence = "high"
     else:
         confidence = "medium"
+    density_fired = bool(density and density["fired"])
+    if density_fired and confidence == "high":
+        confidence = "medium"
     n_idx = len(votes)
     parts = [f"Chose {algo} with k={k} (consensus score {chosen['score']:.2f}, best of "
              f"{len(table)} candidates)."]
@@ -81,6 +86,8 @@ def build_result(table: pd.DataFrame, chosen: dict, gap1, widened, gen_notes) ->
     if widened:
         parts.append(f"The best k sat at the upper end of the range ({widened['from']}), so "
                      f"the range was widened to {widened['to']}.")
+    if density_fired:
+        parts.append(density_sentence(density, k))
     if not structure:
         why = []
         if not gap_ok:
@@ -97,7 +104,8 @@ def build_result(table: pd.DataFrame, chosen: dict, gap1, widened, gen_notes) ->
                 "gap_chosen": gap_k, "gap_se_chosen": gap_se, "silhouette": sil,
                 "stability": stab, "widened": widened, "generator_notes": dict(gen_notes),
                 "covariance_type": chosen["covariance_type"]
-                if isinstance(chosen.get("covariance_type"), str) else None}
+                if isinstance(chosen.get("covariance_type"), str) else None,
+                "density_check": density}
     return SelectionResult(algorithm=algo, k=k, confidence=confidence, structure_found=structure,
                            reason=" ".join(parts), runners_up=runners, candidates=table,
                            evidence=evidence)

@@ -28,6 +28,7 @@ from custseg.models import (
     resolve_algorithm,
 )
 from custseg.selection._candidates import LINKAGES, Candidate, CandidateGenerator, _seed
+from custseg.selection._density import density_check
 from custseg.selection._explain import build_result
 from custseg.selection._indices import GapReference, compute_indices, sample_distances
 from custseg.selection._kgrid import parse_k
@@ -76,6 +77,9 @@ class Segmenter(ClusterMixin, BaseEstimator):
         k-means++ restarts per candidate (plus one Ward-started run).
     n_threads : int or None
         Cap on BLAS/OpenMP threads during fit (threadpoolctl); None = library default.
+    density_check : bool
+        Compare the chosen segments with HDBSCAN's density groups on a sample and
+        say so when the segments are slices of a few larger groups (never changes k).
     progress : callable or None
         ``progress(stage, done, total)``, called as work advances.
 
@@ -97,13 +101,14 @@ class Segmenter(ClusterMixin, BaseEstimator):
         "widen": ["boolean"],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "density_check": ["boolean"],
         "progress": [callable, None],
     }
 
     def __init__(self, algorithms=DEFAULT_ALGORITHMS, k=(2, 12), random_state=0, *,
                  selection_sample: int = 20_000, silhouette_sample: int = 5000,
                  n_stability: int = 5, n_gap_refs: int = 5, widen: bool = True,
-                 n_init: int = 3, n_threads: int | None = None,
+                 n_init: int = 3, n_threads: int | None = None, density_check: bool = True,
                  progress: Callable[[str, int, int], None] | None = None):
         self.algorithms = algorithms
         self.k = k
@@ -115,6 +120,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self.widen = widen
         self.n_init = n_init
         self.n_threads = n_threads
+        self.density_check = density_check
         self.progress = progress
 
     # ------------------------------------------------------------------
@@ -169,8 +175,14 @@ class Segmenter(ClusterMixin, BaseEstimator):
         chosen = self._chosen
         # -- structure check: gap at k=1 vs chosen -----------------------------
         gap1 = gap_ref.gap(np.zeros(len(gap_rows), dtype=np.int64), 1) if gap_ref else None
+        density = None
+        if self.density_check and chosen["algorithm"] != "hdbscan" and int(chosen["k"]) >= 4:
+            self._tick("density check", 0, 1)
+            labels = self._candidates[(chosen["algorithm"], int(chosen["k"]))].labels
+            density = density_check(Xs, labels, int(chosen["k"]), _seed(base, 15))
+            self._tick("density check", 1, 1)
         self.selection_ = build_result(table, chosen, gap1=gap1, widened=widened,
-                                       gen_notes=gen.notes)
+                                       gen_notes=gen.notes, density=density)
         self.candidates_ = self.selection_.to_frame().drop(columns="chosen")
         self.algorithm_ = self.selection_.algorithm
         self.n_clusters_ = int(self.selection_.k)

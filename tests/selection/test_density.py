@@ -1,0 +1,48 @@
+"""The density check: segments that slice a few density-separated groups are reported."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
+
+from custseg.selection._density import density_check, density_sentence
+
+
+def rings(n: int = 900, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    radius = np.repeat([1.0, 3.0], [n // 2, n - n // 2]) + rng.normal(0, 0.1, n)
+    return np.c_[np.cos(angle), np.sin(angle)] * radius[:, None]
+
+
+def test_segments_slicing_two_rings_are_reported_with_an_outlier_segment():
+    X = np.r_[rings(), [[20.0, 20.0], [20.5, 20.0], [20.0, 20.5]]]
+    labels = np.r_[KMeans(8, n_init=3, random_state=0).fit_predict(X[:-3]), [8, 8, 8]]
+    check = density_check(X, labels, 9, seed=0)
+    assert check["fired"] and check["groups"] == 2
+    assert check["noise_segments"] == 1 and sum(check["segments_per_group"]) == 8
+    text = density_sentence(check, 9)
+    assert "only 2 density-separated groups" in text
+    assert "8 of the 9 segments lie inside them" in text and "1 segment holds only" in text
+
+
+def test_separated_blobs_are_their_own_density_groups():
+    X, y = make_blobs(1200, centers=6, n_features=4, center_box=(-20, 20), random_state=3)
+    check = density_check(X, y, 6, seed=0)
+    assert check["groups"] == 6 and check["min_purity"] > 0.95 and not check["fired"]
+
+
+def test_noisy_groups_do_not_fire():
+    rng = np.random.default_rng(1)
+    X = np.r_[rings(600), rng.uniform(-4, 4, size=(300, 2))]  # a third of rows are noise
+    labels = KMeans(8, n_init=3, random_state=0).fit_predict(X)
+    check = density_check(X, labels, 8, seed=0)
+    assert check["noise_share"] > 0.05 and not check["fired"]
+
+
+def test_the_check_uses_a_bounded_seeded_sample():
+    X, y = make_blobs(12_000, centers=8, n_features=3, random_state=0)
+    a = density_check(X, y, 8, seed=4)
+    b = density_check(X, y, 8, seed=4)
+    assert a == b and a["sample_rows"] == 5000
