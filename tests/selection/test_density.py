@@ -46,3 +46,5 @@ def test_the_check_uses_a_bounded_seeded_sample():
     a = density_check(X, y, 8, seed=4)
     b = density_check(X, y, 8, seed=4)
     assert a == b and a["sample_rows"] == 5000
+    wide, y = make_blobs(12_000, centers=4, n_features=25, random_state=0)
+    assert density_check(wide, y, 4, seed=4)["sample_rows"] == 2000  # bounded cost when wide

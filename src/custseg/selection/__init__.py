@@ -39,7 +39,7 @@ The rule (``Segmenter``)
    Confidence "high" needs silhouette >= 0.5, stability >= 0.85 and at least
    three indices peaking at the chosen k; otherwise "medium".
 7. **Density check** (reported, never changes k). HDBSCAN runs on a seeded
-   sample of 5,000 rows; when it finds at most half as many groups as
+   sample of 5,000 rows (2,000 above 20 columns); when it finds at most half as many groups as
    segments, with at most 5% noise, and every segment has >= 90% of its rows
    in one group, the reason says the segments are slices of those groups
    (non-convex shapes, or groups split by one binary-like feature) and
