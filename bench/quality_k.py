@@ -99,6 +99,7 @@ def run_set(name, X, refs, k_range, args, with_gmm_baseline: bool) -> dict:
     res = {"name": name, "true": sorted(tk), "k": seg.n_clusters_, "algo": seg.algorithm_,
            "hit": seg.n_clusters_ in tk, "ari": best_ari(refs, seg.labels_),
            "structure": seg.selection_.structure_found, "conf": seg.selection_.confidence,
+           "density": seg.selection_.evidence.get("density_check"),
            "secs": secs, "table": seg.candidates_}
     print("  done:", line(res), flush=True)  # progress; baselines follow in the report
     if not args.no_baselines:
@@ -109,9 +110,11 @@ def run_set(name, X, refs, k_range, args, with_gmm_baseline: bool) -> dict:
 
 def line(r: dict) -> str:
     base = " ".join(f"{k}={v}" for k, v in r.get("base", {}).items())
+    d = r.get("density")
+    dens = "-" if d is None else f"{d['groups']}{'!' if d['fired'] else ''}"
     return (f"{r['name']:22s} true={r['true']!s:10s} chosen={r['algo']}:{r['k']:<3d} "
             f"hit={'Y' if r['hit'] else '-'} ARI={r['ari']:.3f} conf={r['conf']:6s} "
-            f"structure={r['structure']!s:5s} {r['secs']:6.1f}s | {base}")
+            f"structure={r['structure']!s:5s} density={dens:4s} {r['secs']:6.1f}s | {base}")
 
 
 def report(title: str, results: list[dict]) -> None:
@@ -120,8 +123,10 @@ def report(title: str, results: list[dict]) -> None:
         print(line(r))
     hits = sum(r["hit"] for r in results)
     aris = [r["ari"] for r in results]
+    fired = sum(bool(r.get("density") and r["density"]["fired"]) for r in results)
     print(f"-> custseg exact k: {hits}/{len(results)}, median ARI {np.median(aris):.3f}, "
-          f"mean ARI {np.mean(aris):.3f}")
+          f"mean ARI {np.mean(aris):.3f}; density check fired on {fired} "
+          "(density=HDBSCAN groups, ! = fired)")
     if results and "base" in results[0]:
         for b in results[0]["base"]:
             bh = sum(r["base"][b] in r["true"] for r in results)
