@@ -137,9 +137,11 @@ def test_confidence_text_names_the_density_groups_when_the_check_fired():
     from custseg.report.data import _confidence_text
 
     fired = {"confidence": "medium", "structure_found": True,
-             "evidence": {"density_check": {"fired": True, "groups": 2}}}
+             "evidence": {"density_check": {"fired": True, "groups": 2,
+                                            "segment_groups": [[0, 2, 3], [1]]}}}
     quiet = {"confidence": "medium", "structure_found": True,
              "evidence": {"density_check": {"fired": False, "groups": 7}}}
     assert "inside 2 larger density-separated groups" in _confidence_text(fired)
+    assert "group 1: segments 0, 2 and 3; group 2: segment 1" in _confidence_text(fired)
     assert "density" not in _confidence_text(quiet)
     assert "density" not in _confidence_text({"confidence": "high"})

@@ -25,6 +25,8 @@ def test_segments_slicing_two_rings_are_reported_with_an_outlier_segment():
     text = density_sentence(check, 9)
     assert "only 2 density-separated groups" in text
     assert "8 of the 9 segments lie inside them" in text and "1 segment holds only" in text
+    assert "group 2: segment" in text
+    assert 8 not in [s for ids in check["segment_groups"] for s in ids]  # the outlier segment
 
 
 def test_separated_blobs_are_their_own_density_groups():

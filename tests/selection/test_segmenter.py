@@ -70,7 +70,7 @@ def test_candidates_table_and_result_api():
     fig = sel.plot()
     assert fig.__class__.__name__ == "Figure" and len(fig.axes) >= 6
     assert {s for s, _, _ in seen} == {"scan", "stability", "density check", "final fit"}
-    assert seen[-1] == ("final fit", 1, 1)
+    assert ("final fit", 1, 1) in seen and seen[-1] == ("density check", 1, 1)
     assert seg.sampled_["selection_sampled"] is False and seg.sampled_["notes"]
     assert np.array_equal(seg.predict(X), seg.labels_)
     # segment 0 is the largest
@@ -91,9 +91,15 @@ def test_density_check_says_when_segments_slice_a_few_shapes():
     assert seg.n_clusters_ >= 4  # k-means tiles the rings with many convex pieces
     assert check["fired"] and check["groups"] == 2 and check["noise_share"] <= 0.05
     assert sum(check["segments_per_group"]) == seg.n_clusters_
+    # the groups name the final segment ids: each group's segments share one ring
+    radius = np.hypot(*rings().T)
+    for ids in check["segment_groups"]:
+        assert len({bool(np.median(radius[seg.labels_ == s]) > 2) for s in ids}) == 1
+    assert sorted(s for ids in check["segment_groups"] for s in ids) == list(range(seg.n_clusters_))
     assert seg.selection_.confidence != "high"
     assert "Density check: HDBSCAN" in seg.selection_.reason
     assert "only 2 density-separated groups" in seg.selection_.reason
+    assert "group 1: segments" in seg.selection_.reason
     assert "--algorithms hdbscan" in seg.selection_.reason
     json.dumps(seg.selection_.to_dict())
 

@@ -234,8 +234,11 @@ def _confidence_text(selection: dict) -> str:
                  "of a continuum, not natural groups.")
     density = (selection.get("evidence") or {}).get("density_check") or {}
     if density.get("fired"):
+        from custseg.selection._density import group_list
+
         text += (f" The segments lie inside {density.get('groups')} larger density-separated "
-                 "groups (HDBSCAN); read each group's segments together.")
+                 f"groups (HDBSCAN; {group_list(density.get('segment_groups') or [])}): read "
+                 "each group's segments together.")
     return text.strip()
 
 

@@ -41,7 +41,8 @@ def density_check(X: np.ndarray, labels: np.ndarray, k: int, seed: int) -> dict:
 
     Returns a dict with ``groups`` (HDBSCAN groups), ``noise_share``,
     ``min_purity`` (the worst segment's share of rows in its main group),
-    ``segments_per_group`` (largest first), ``noise_segments`` (segments whose
+    ``segment_groups`` (the segment ids in each group, largest group first),
+    ``segments_per_group`` (their counts), ``noise_segments`` (segments whose
     sampled rows are all HDBSCAN noise, e.g. a few outliers) and ``fired``.
 
     Example
@@ -56,6 +57,8 @@ def density_check(X: np.ndarray, labels: np.ndarray, k: int, seed: int) -> dict:
     >>> out = density_check(rings, labels, 8, seed=0)
     >>> out["groups"], out["segments_per_group"], out["fired"]
     (2, [6, 2], True)
+    >>> sorted(s for ids in out["segment_groups"] for s in ids)  # each segment in one group
+    [0, 1, 2, 3, 4, 5, 6, 7]
     """
     rng = np.random.default_rng(seed)
     n, d = X.shape
@@ -68,7 +71,7 @@ def density_check(X: np.ndarray, labels: np.ndarray, k: int, seed: int) -> dict:
     groups = HDBSCAN(min_cluster_size=mcs, min_samples=min(mcs, 15), copy=True).fit(S).labels_
     found = sorted(set(groups.tolist()) - {-1})
     noise = float(np.mean(groups == -1))
-    purity, home, noise_segments = [], [], 0
+    purity, members, noise_segments = [], {}, 0
     for s in np.unique(seg[seg >= 0]):
         inside = groups[(seg == s) & (groups >= 0)]
         if len(inside) == 0:  # a segment of outliers only: counted in noise_share
@@ -76,29 +79,41 @@ def density_check(X: np.ndarray, labels: np.ndarray, k: int, seed: int) -> dict:
             continue
         counts = np.bincount(inside)
         purity.append(float(counts.max() / len(inside)))
-        home.append(int(counts.argmax()))
-    per_group = sorted(np.bincount(home).tolist(), reverse=True) if home else []
-    per_group = [c for c in per_group if c]
+        members.setdefault(int(counts.argmax()), []).append(int(s))
+    # segment ids per group, the group with most segments first
+    segment_groups = sorted(members.values(), key=lambda ids: (-len(ids), ids[0]))
     min_purity = min(purity) if purity else 0.0
     fired = (2 <= len(found) <= MAX_GROUP_RATIO * k and noise <= MAX_NOISE
              and min_purity >= MIN_PURITY)
     return {"groups": len(found), "noise_share": round(noise, 4),
-            "min_purity": round(min_purity, 4), "segments_per_group": per_group,
+            "min_purity": round(min_purity, 4), "segment_groups": segment_groups,
+            "segments_per_group": [len(ids) for ids in segment_groups],
             "noise_segments": noise_segments, "sample_rows": len(S), "fired": bool(fired)}
 
 
 def density_sentence(check: dict, k: int) -> str:
     """One plain-English sentence for the selection reason (only when the check fired)."""
-    counts = check["segments_per_group"]
-    held = ", ".join(str(c) for c in counts[:-1]) + f" and {counts[-1]}" if len(counts) > 1 \
-        else str(counts[0]) if counts else "0"
     outliers = check.get("noise_segments", 0)
     who = f"the {k} segments" if not outliers else f"{k - outliers} of the {k} segments"
     extra = "" if not outliers else (f"; {outliers} segment{'s hold' if outliers > 1 else ' holds'}"
                                      " only outliers")
+    listed = group_list(check["segment_groups"])
     return (f"Density check: HDBSCAN on {check['sample_rows']:,} sampled rows finds only "
             f"{check['groups']} density-separated groups ({check['noise_share']:.0%} noise), "
-            f"and {who} lie inside them, {held} per group{extra}. The segments may be "
-            f"slices of {check['groups']} larger shapes, or the groups may differ in one "
-            "binary-like feature; confidence is capped at medium. If the groups themselves "
-            "are what matters, try the hdbscan algorithm (--algorithms hdbscan).")
+            f"and {who} lie inside them ({listed}){extra}. The segments may be slices of "
+            f"{check['groups']} larger shapes, or the groups may differ in one binary-like "
+            "feature; read each group's segments together. Confidence is capped at medium. If "
+            "the groups themselves are what matters, try the hdbscan algorithm "
+            "(--algorithms hdbscan).")
+
+
+def group_list(segment_groups: list[list[int]]) -> str:
+    """[[0, 2], [1]] -> 'group 1: segments 0 and 2; group 2: segment 1'."""
+    return "; ".join(f"group {g}: segment{'s' if len(ids) > 1 else ''} {_and(ids)}"
+                     for g, ids in enumerate(segment_groups, start=1))
+
+
+def _and(ids: list[int]) -> str:
+    """[0, 2, 4] -> '0, 2 and 4'."""
+    words = [str(i) for i in ids]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

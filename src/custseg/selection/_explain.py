@@ -70,7 +70,8 @@ def build_result(table: pd.DataFrame, chosen: dict, gap1, widened, gen_notes,
              f"{len(table)} candidates)."]
     if agree:
         names = ", ".join(NAMES[a] for a in agree)
-        parts.append(f"{len(agree)} of {n_idx} validity indices ({names}) reach their best "
+        verb = "reach their" if len(agree) > 1 else "reaches its"
+        parts.append(f"{len(agree)} of {n_idx} validity indices ({names}) {verb} best "
                      f"value at k={k} for {algo}.")
     else:
         parts.append(f"No single index peaks at k={k}; it wins on the combined ranking.")

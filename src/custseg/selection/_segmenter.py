@@ -173,32 +173,35 @@ class Segmenter(ClusterMixin, BaseEstimator):
         table = self._stability(Xs, table, algos, base)
         self._choose(table)
         chosen = self._chosen
+        # -- final fit on all rows ---------------------------------------------
+        k = int(chosen["k"])
+        self._tick("final fit", 0, 1)
+        t0 = time.perf_counter()
+        cand = self._candidates[(chosen["algorithm"], k)]
+        est = self._final_estimator(chosen, cand, base, n)
+        est.fit(X)
+        self.best_estimator_ = est
+        raw = np.asarray(est.labels_)
+        self.label_order_ = _size_order(raw, k)
+        self.labels_ = self._relabel(raw)
+        fit_seconds = time.perf_counter() - t0
+        self._tick("final fit", 1, 1)
         # -- structure check: gap at k=1 vs chosen -----------------------------
         gap1 = gap_ref.gap(np.zeros(len(gap_rows), dtype=np.int64), 1) if gap_ref else None
         density = None
-        if self.density_check and chosen["algorithm"] != "hdbscan" and int(chosen["k"]) >= 4:
+        if self.density_check and chosen["algorithm"] != "hdbscan" and k >= 4:
+            # on the final segment ids, so the reason can name the segments of each group
             self._tick("density check", 0, 1)
-            labels = self._candidates[(chosen["algorithm"], int(chosen["k"]))].labels
-            density = density_check(Xs, labels, int(chosen["k"]), _seed(base, 15))
+            final = self.labels_ if sel_rows is None else self.labels_[sel_rows]
+            density = density_check(Xs, final, k, _seed(base, 15))
             self._tick("density check", 1, 1)
         self.selection_ = build_result(table, chosen, gap1=gap1, widened=widened,
                                        gen_notes=gen.notes, density=density)
         self.candidates_ = self.selection_.to_frame().drop(columns="chosen")
         self.algorithm_ = self.selection_.algorithm
-        self.n_clusters_ = int(self.selection_.k)
-        # -- final fit on all rows ---------------------------------------------
-        self._tick("final fit", 0, 1)
-        t0 = time.perf_counter()
-        cand = self._candidates[(chosen["algorithm"], int(chosen["k"]))]
-        est = self._final_estimator(chosen, cand, base, n)
-        est.fit(X)
-        self.best_estimator_ = est
-        raw = np.asarray(est.labels_)
-        self.label_order_ = _size_order(raw, int(self.selection_.k))
-        self.labels_ = self._relabel(raw)
-        self._tick("final fit", 1, 1)
+        self.n_clusters_ = k
         self.sampled_ = self._describe_sampling(n, m, sel_rows, sil_rows, gap_rows, est,
-                                                time.perf_counter() - t0)
+                                                fit_seconds)
         self.selection_.evidence["sampling"] = self.sampled_
         for attr in ("_gen", "_gap_ref", "_candidates", "_chosen", "_sil_rows", "_gap_rows",
                      "_sil_D"):
