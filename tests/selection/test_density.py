@@ -50,3 +50,33 @@ def test_the_check_uses_a_bounded_seeded_sample():
     assert a == b and a["sample_rows"] == 5000
     wide, y = make_blobs(12_000, centers=4, n_features=25, random_state=0)
     assert density_check(wide, y, 4, seed=4)["sample_rows"] == 2000  # bounded cost when wide
+
+
+def test_one_home_group_does_not_fire_even_if_hdbscan_finds_a_second():
+    # a ring sliced into four segments, plus a small dense blob folded into segment 0:
+    # HDBSCAN sees two groups, but every segment lives in the ring's group
+    rng = np.random.default_rng(2)
+    ring = rings(800)[400:]  # the outer ring only
+    blob = rng.normal([0.0, 0.0], 0.05, size=(60, 2))
+    X = np.r_[ring, blob]
+    labels = np.r_[KMeans(4, n_init=3, random_state=0).fit_predict(ring), np.zeros(60, int)]
+    check = density_check(X, labels, 4, seed=0)
+    assert check["groups"] >= 2 and len(check["segment_groups"]) == 1
+    assert not check["fired"]
+
+
+def test_segments_missing_from_the_sample_are_named_not_miscounted():
+    X, y = make_blobs(9000, centers=[[0, 0], [0, 0.5], [9, 9], [9, 9.5]], cluster_std=0.3,
+                      random_state=0)
+    y = np.where(y >= 2, 1, 0)  # two well-separated groups ...
+    labels = KMeans(8, n_init=3, random_state=0).fit_predict(X)  # ... sliced into 8
+    labels[0] = 8  # a one-customer segment the 5,000-row sample may miss
+    check = None
+    for seed in range(20):
+        check = density_check(X, labels, 9, seed=seed)
+        if check["unsampled_segments"]:
+            break
+    assert check["unsampled_segments"] == [8] and check["fired"]
+    text = density_sentence(check, 9)
+    assert "8 of the 9 segments lie inside them" in text
+    assert "segment 8 did not appear in the sample" in text

@@ -158,3 +158,34 @@ def test_unknown_algorithm_message():
     X = np.random.RandomState(0).normal(size=(30, 2))
     with pytest.raises(ConfigError, match="unknown algorithm 'kmedoids'"):
         Segmenter(algorithms=("kmeans", "kmedoids")).fit(X)
+
+
+def test_a_fired_density_check_turns_high_confidence_into_medium():
+    from custseg.selection._explain import build_result
+
+    X, _ = blobs(3, 0)
+    seg = Segmenter(algorithms=("kmeans",), k=(2, 6), random_state=0, **FAST).fit(X)
+    table = seg.selection_.candidates
+    chosen = {**table[table["rank"] == 1].iloc[0].to_dict(), "guard_note": None}
+    plain = build_result(table, chosen, gap1=None, widened=None, gen_notes={})
+    assert plain.confidence == "high"
+    fired = {"fired": True, "groups": 2, "noise_share": 0.0, "segment_groups": [[0, 2], [1]],
+             "noise_segments": 0, "unsampled_segments": [], "sample_rows": 900}
+    capped = build_result(table, chosen, gap1=None, widened=None, gen_notes={}, density=fired)
+    assert capped.confidence == "medium"
+    assert "Confidence is therefore medium, not high." in capped.reason
+    assert "group 1: segments 0 and 2; group 2: segment 1" in capped.reason
+    # no structure on the gap check: low stays low, and the text does not contradict itself
+    weak = build_result(table, chosen, gap1=(float(chosen["gap"]), 0.0), widened=None,
+                        gen_notes={}, density=fired)
+    assert weak.confidence == "low" and "therefore medium" not in weak.reason
+    assert "the density groups above describe the data better" in weak.reason
+    assert "arbitrary partition of a continuum" not in weak.reason
+
+
+def test_density_check_is_skipped_for_hdbscan_and_small_k():
+    X, _ = blobs(3, 0)
+    small = Segmenter(algorithms=("kmeans",), k=(2, 3), random_state=0, **FAST).fit(X)
+    assert small.n_clusters_ == 3 and small.selection_.evidence["density_check"] is None
+    dens = Segmenter(algorithms=("hdbscan",), random_state=0, **FAST).fit(X)
+    assert dens.algorithm_ == "hdbscan" and dens.selection_.evidence["density_check"] is None

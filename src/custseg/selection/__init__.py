@@ -38,12 +38,13 @@ The rule (``Segmenter``)
    says the segments are not well supported.
    Confidence "high" needs silhouette >= 0.5, stability >= 0.85 and at least
    three indices peaking at the chosen k; otherwise "medium".
-7. **Density check** (reported, never changes k). HDBSCAN runs on a seeded
-   sample of 5,000 rows (2,000 above 20 columns); when it finds at most half as many groups as
-   segments, with at most 5% noise, and every segment has >= 90% of its rows
-   in one group, the reason says the segments are slices of those groups
-   (non-convex shapes, or groups split by one binary-like feature) and
-   confidence is capped at "medium". See :mod:`custseg.selection._density`.
+7. **Density check** (reported, never changes k; skipped for hdbscan and
+   k < 4). HDBSCAN runs on a seeded sample of 5,000 rows (2,000 above 20
+   columns); when between 2 and k/2 of its groups hold segments, at most 5%
+   of the rows are noise, and every segment has >= 90% of its non-noise rows
+   in one group, the reason names the segments of each group (slices of
+   non-convex shapes, or groups split by one binary-like feature) and a
+   "high" confidence becomes "medium". See :mod:`custseg.selection._density`.
 
 Evidence (bench/quality_k.py; 2 shared cores, see the report for numbers):
 on the ten Fränti sets scanned over k = 2..60 with k-means candidates, the

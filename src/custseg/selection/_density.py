@@ -39,11 +39,14 @@ MAX_GROUP_RATIO = 0.5
 def density_check(X: np.ndarray, labels: np.ndarray, k: int, seed: int) -> dict:
     """Compare ``k`` segments with the groups HDBSCAN finds on a seeded sample.
 
-    Returns a dict with ``groups`` (HDBSCAN groups), ``noise_share``,
-    ``min_purity`` (the worst segment's share of rows in its main group),
-    ``segment_groups`` (the segment ids in each group, largest group first),
-    ``segments_per_group`` (their counts), ``noise_segments`` (segments whose
-    sampled rows are all HDBSCAN noise, e.g. a few outliers) and ``fired``.
+    Returns a dict with ``groups`` (HDBSCAN groups found), ``noise_share``,
+    ``min_purity`` (the worst segment's share of its non-noise sampled rows in
+    its main group), ``segment_groups`` (the segment ids whose main group is
+    the same, largest first), ``segments_per_group`` (their counts),
+    ``noise_segments`` (segments whose sampled rows are all HDBSCAN noise, e.g.
+    a few outliers), ``unsampled_segments`` (segments too small to appear in
+    the sample) and ``fired``: at least two groups hold segments, at most
+    half as many as there are segments, noise <= 5% and purity >= 90%.
 
     Example
     -------
@@ -61,18 +64,21 @@ def density_check(X: np.ndarray, labels: np.ndarray, k: int, seed: int) -> dict:
     [0, 1, 2, 3, 4, 5, 6, 7]
     """
     rng = np.random.default_rng(seed)
+    labels = np.asarray(labels)
     n, d = X.shape
     size = DENSITY_SAMPLE if d <= WIDE_DIMENSIONS else SMALL_SAMPLE
     rows = np.sort(rng.choice(n, size, replace=False)) if n > size else None
     S = X if rows is None else X[rows]
-    seg = np.asarray(labels if rows is None else labels[rows])
+    seg = labels if rows is None else labels[rows]
     # same defaults as custseg's HDBSCAN model: a group holds about 1% of the rows
     mcs = max(5, int(0.01 * len(S)))
     groups = HDBSCAN(min_cluster_size=mcs, min_samples=min(mcs, 15), copy=True).fit(S).labels_
     found = sorted(set(groups.tolist()) - {-1})
     noise = float(np.mean(groups == -1))
+    sampled = set(np.unique(seg[seg >= 0]).tolist())
+    unsampled = sorted(set(np.unique(labels[labels >= 0]).tolist()) - sampled)
     purity, members, noise_segments = [], {}, 0
-    for s in np.unique(seg[seg >= 0]):
+    for s in sorted(sampled):
         inside = groups[(seg == s) & (groups >= 0)]
         if len(inside) == 0:  # a segment of outliers only: counted in noise_share
             noise_segments += 1
@@ -83,28 +89,38 @@ def density_check(X: np.ndarray, labels: np.ndarray, k: int, seed: int) -> dict:
     # segment ids per group, the group with most segments first
     segment_groups = sorted(members.values(), key=lambda ids: (-len(ids), ids[0]))
     min_purity = min(purity) if purity else 0.0
-    fired = (2 <= len(found) <= MAX_GROUP_RATIO * k and noise <= MAX_NOISE
+    # groups that are no segment's home do not count: they say nothing about the segments
+    fired = (2 <= len(segment_groups) <= MAX_GROUP_RATIO * k and noise <= MAX_NOISE
              and min_purity >= MIN_PURITY)
     return {"groups": len(found), "noise_share": round(noise, 4),
             "min_purity": round(min_purity, 4), "segment_groups": segment_groups,
             "segments_per_group": [len(ids) for ids in segment_groups],
-            "noise_segments": noise_segments, "sample_rows": len(S), "fired": bool(fired)}
+            "noise_segments": noise_segments, "unsampled_segments": unsampled,
+            "sample_rows": len(S), "fired": bool(fired)}
 
 
-def density_sentence(check: dict, k: int) -> str:
-    """One plain-English sentence for the selection reason (only when the check fired)."""
-    outliers = check.get("noise_segments", 0)
-    who = f"the {k} segments" if not outliers else f"{k - outliers} of the {k} segments"
-    extra = "" if not outliers else (f"; {outliers} segment{'s hold' if outliers > 1 else ' holds'}"
-                                     " only outliers")
-    listed = group_list(check["segment_groups"])
-    return (f"Density check: HDBSCAN on {check['sample_rows']:,} sampled rows finds only "
-            f"{check['groups']} density-separated groups ({check['noise_share']:.0%} noise), "
-            f"and {who} lie inside them ({listed}){extra}. The segments may be slices of "
-            f"{check['groups']} larger shapes, or the groups may differ in one binary-like "
-            "feature; read each group's segments together. Confidence is capped at medium. If "
-            "the groups themselves are what matters, try the hdbscan algorithm "
-            "(--algorithms hdbscan).")
+def density_sentence(check: dict, k: int, *, confidence_capped: bool = False) -> str:
+    """Plain-English sentences for the selection reason (only when the check fired)."""
+    homes = check["segment_groups"]
+    placed = sum(len(ids) for ids in homes)
+    who = f"the {k} segments" if placed == k else f"{placed} of the {k} segments"
+    extra = ""
+    if check.get("noise_segments"):
+        m = check["noise_segments"]
+        extra += f"; {m} segment{'s hold' if m > 1 else ' holds'} only outliers"
+    if check.get("unsampled_segments"):
+        extra += (f"; segment{'s' if len(check['unsampled_segments']) > 1 else ''} "
+                  f"{_and(check['unsampled_segments'])} did not appear in the sample")
+    text = (f"Density check: HDBSCAN on {check['sample_rows']:,} sampled rows finds only "
+            f"{len(homes)} density-separated groups holding segments "
+            f"({check['noise_share']:.0%} noise), and {who} lie inside them "
+            f"({group_list(homes)}){extra}. The segments may be slices of {len(homes)} larger "
+            "shapes, or the groups may differ in one binary-like feature; read each group's "
+            "segments together.")
+    if confidence_capped:
+        text += " Confidence is therefore medium, not high."
+    return text + (" If the groups themselves are what matters, try the hdbscan algorithm "
+                   "(--algorithms hdbscan).")
 
 
 def group_list(segment_groups: list[list[int]]) -> str:

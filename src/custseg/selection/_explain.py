@@ -63,7 +63,8 @@ def build_result(table: pd.DataFrame, chosen: dict, gap1, widened, gen_notes,
     else:
         confidence = "medium"
     density_fired = bool(density and density["fired"])
-    if density_fired and confidence == "high":
+    capped = density_fired and confidence == "high"
+    if capped:
         confidence = "medium"
     n_idx = len(votes)
     parts = [f"Chose {algo} with k={k} (consensus score {chosen['score']:.2f}, best of "
@@ -88,7 +89,7 @@ def build_result(table: pd.DataFrame, chosen: dict, gap1, widened, gen_notes,
         parts.append(f"The best k sat at the upper end of the range ({widened['from']}), so "
                      f"the range was widened to {widened['to']}.")
     if density_fired:
-        parts.append(density_sentence(density, k))
+        parts.append(density_sentence(density, k, confidence_capped=capped))
     if not structure:
         why = []
         if not gap_ok:
@@ -97,9 +98,11 @@ def build_result(table: pd.DataFrame, chosen: dict, gap1, widened, gen_notes,
                        f"a gain of at least {GAP_GAIN_MIN} is required)")
         if not sil_ok:
             why.append(f"the silhouette {_fmt(sil)} is below {SIL_NO_STRUCTURE}")
+        tail = ("treat the segments as an arbitrary partition of a continuum, not natural "
+                "groups." if not density_fired else "the density groups above describe the "
+                "data better than these segments do.")
         parts.append("Segments are NOT well supported: " + " and ".join(why) +
-                     f". k={k} is only the best of weak options; treat the segments as an "
-                     "arbitrary partition of a continuum, not natural groups.")
+                     f". k={k} is only the best of weak options; {tail}")
     evidence = {"index_votes": votes, "agreeing_indices": agree,
                 "gap_k1": None if gap1 is None else float(gap1[0]),
                 "gap_chosen": gap_k, "gap_se_chosen": gap_se, "silhouette": sil,

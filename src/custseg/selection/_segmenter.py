@@ -79,7 +79,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
         Cap on BLAS/OpenMP threads during fit (threadpoolctl); None = library default.
     density_check : bool
         Compare the chosen segments with HDBSCAN's density groups on a sample and
-        say so when the segments are slices of a few larger groups (never changes k).
+        say so when the segments are slices of a few larger groups (never changes k;
+        skipped when hdbscan itself is chosen or k < 4, where it could not fire).
     progress : callable or None
         ``progress(stage, done, total)``, called as work advances.
 
