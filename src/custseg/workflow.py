@@ -27,7 +27,7 @@ import pandas as pd
 from custseg.config import DEFAULT_K, RunConfig
 from custseg.data.io import LoadedTable, read_table
 from custseg.data.schema import Schema, infer_schema
-from custseg.exceptions import InputError
+from custseg.exceptions import ConfigError, InputError
 from custseg.persist.model import SegmentationModel, order_by_size, segments_frame, versions
 
 Progress = Callable[[str, int, int], None]
@@ -302,7 +302,21 @@ def _segment(X: np.ndarray, frame: pd.DataFrame, preprocessor, config: RunConfig
 
     algorithms = [a for a in config.algorithms if a != "rfm"]
     categorical = list(getattr(preprocessor, "categorical_indices_", []) or [])
-    if categorical and "kprototypes" not in algorithms:
+    if categorical:
+        # category codes can only be clustered by k-prototypes: the default families are
+        # replaced (the preprocessing decision says why), an explicit mix is refused
+        others = [a for a in algorithms if a != "kprototypes"]
+        if "kprototypes" in algorithms and others:
+            raise ConfigError(
+                f"--mixed kprototypes keeps categories as codes, which {', '.join(others)} "
+                "cannot cluster", where="--algorithms",
+                fix="use --algorithms kprototypes, or --mixed onehot or famd to compare "
+                    f"{', '.join(others)}")
+        if others and config.algorithms != RunConfig().algorithms:
+            raise ConfigError(
+                f"--algorithms {','.join(others)} cannot cluster the category codes that "
+                "--mixed kprototypes produces", where="--algorithms",
+                fix="use --algorithms kprototypes, or --mixed onehot or famd")
         algorithms = ["kprototypes"]
     params: dict[str, Any] = {}
     if categorical:

@@ -72,3 +72,29 @@ def test_datasets_list_and_write(tmp_path):
     assert pd.read_csv(tmp_path / "w.csv").shape == (440, 8)
     code, _, err = invoke("datasets", "iris")
     assert code == 2 and "no bundled dataset named 'iris'" in err
+
+
+def test_run_and_assign_with_kprototypes_on_category_codes(tmp_path):
+    make_customers(300, k=3, seed=1).to_csv(tmp_path / "train.csv", index=False)
+    code, _, err = invoke("run", tmp_path / "train.csv", "-o", tmp_path / "out", "--mixed",
+                          "kprototypes", "--k", "3", "--no-stability", "--no-report")
+    assert code == 0, err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["selection"]["algorithm"] == "kprototypes"
+    code, _, err = invoke("assign", tmp_path / "out" / "model.skops", tmp_path / "train.csv",
+                          "-o", tmp_path / "scored.csv")
+    assert code == 0, err
+    scored = pd.read_csv(tmp_path / "scored.csv")
+    original = pd.read_csv(tmp_path / "out" / "segments.csv")
+    assert (scored["segment"] == original["segment"]).all()
+
+
+def test_kprototypes_codes_refuse_other_algorithms(tmp_path):
+    make_customers(120, k=3, seed=1).to_csv(tmp_path / "train.csv", index=False)
+    for algorithms, said in (("kmeans,kprototypes", "which kmeans cannot cluster"),
+                             ("gmm", "--algorithms gmm cannot cluster the category codes")):
+        code, _, err = invoke("run", tmp_path / "train.csv", "-o", tmp_path / "out", "--mixed",
+                              "kprototypes", "--algorithms", algorithms, "--k", "3")
+        assert code == 2 and said in " ".join(err.split())
+        assert "Fix: use --algorithms kprototypes" in " ".join(err.split())
+        assert not (tmp_path / "out").exists()

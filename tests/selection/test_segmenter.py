@@ -189,3 +189,40 @@ def test_density_check_is_skipped_for_hdbscan_and_small_k():
     assert small.n_clusters_ == 3 and small.selection_.evidence["density_check"] is None
     dens = Segmenter(algorithms=("hdbscan",), random_state=0, **FAST).fit(X)
     assert dens.algorithm_ == "hdbscan" and dens.selection_.evidence["density_check"] is None
+
+
+def mixed_codes(n: int = 300, seed: int = 0):
+    """Two numbers and one category-code column, three segments."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat([0, 1, 2], n // 3)
+    num = rng.normal(size=(len(y), 2)) + np.c_[y * 3.0, -y * 2.0]
+    code = np.where(rng.random(len(y)) < 0.85, y, rng.integers(0, 3, len(y)))
+    return np.c_[num, code], y
+
+
+def test_kprototypes_scores_segments_in_its_own_metric():
+    from sklearn.metrics import silhouette_score
+
+    from custseg.models.mixed import mismatch_embedding
+
+    X, y = mixed_codes()
+    seg = Segmenter(algorithms=("kprototypes",), k=(2, 5), categorical_features=[2],
+                    random_state=0, n_stability=2, n_gap_refs=2, n_init=1, n_threads=1).fit(X)
+    assert seg.n_clusters_ == 3 and adjusted_rand_score(y, seg.labels_) > 0.8
+    assert seg.best_estimator_.categorical_.tolist() == [2]
+    chosen = seg.candidates_[seg.candidates_["k"] == 3].iloc[0]
+    assert chosen["stability"] > 0.75  # the bootstrap refits used the category column too
+    expected = silhouette_score(mismatch_embedding(X, [2]), seg.labels_)
+    assert chosen["silhouette"] == pytest.approx(expected, abs=1e-6)
+    assert np.array_equal(seg.predict(X), seg.labels_)
+
+
+@pytest.mark.parametrize(("algorithms", "columns", "match"), [
+    (("kmeans", "kprototypes"), [2], "category-code columns only work with kprototypes, not "
+                                      "with kmeans"),
+    (("kprototypes",), [5], r"categorical_features \[5\] are outside the 3 columns of X"),
+])
+def test_category_code_columns_messages(algorithms, columns, match):
+    X, _ = mixed_codes(90)
+    with pytest.raises(ConfigError, match=match):
+        Segmenter(algorithms=algorithms, k=3, categorical_features=columns, **FAST).fit(X)

@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from custseg.evaluate import bootstrap_stability
+from custseg.exceptions import ConfigError
 from custseg.models import (
     DEFAULT_ALGORITHMS,
     AgglomerativeClusterer,
@@ -27,6 +28,7 @@ from custseg.models import (
     make_model,
     resolve_algorithm,
 )
+from custseg.models.mixed import mismatch_embedding
 from custseg.selection._candidates import LINKAGES, Candidate, CandidateGenerator, _seed
 from custseg.selection._density import density_check
 from custseg.selection._explain import build_result
@@ -81,6 +83,11 @@ class Segmenter(ClusterMixin, BaseEstimator):
         Compare the chosen segments with HDBSCAN's density groups on a sample and
         say so when the segments are slices of a few larger groups (never changes k;
         skipped when hdbscan itself is chosen or k < 4, where it could not fire).
+    categorical_features : list of int or None
+        Columns of X holding integer category codes, as produced by
+        ``CustomerPreprocessor(mixed="kprototypes")`` (its ``categorical_indices_``).
+        Only the kprototypes algorithm accepts them; the validity indices are then
+        computed on an embedding whose squared distances equal k-prototypes' cost.
     progress : callable or None
         ``progress(stage, done, total)``, called as work advances.
 
@@ -103,6 +110,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "density_check": ["boolean"],
+        "categorical_features": ["array-like", None],
         "progress": [callable, None],
     }
 
@@ -110,6 +118,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
                  selection_sample: int = 20_000, silhouette_sample: int = 5000,
                  n_stability: int = 5, n_gap_refs: int = 5, widen: bool = True,
                  n_init: int = 3, n_threads: int | None = None, density_check: bool = True,
+                 categorical_features=None,
                  progress: Callable[[str, int, int], None] | None = None):
         self.algorithms = algorithms
         self.k = k
@@ -122,6 +131,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self.n_init = n_init
         self.n_threads = n_threads
         self.density_check = density_check
+        self.categorical_features = categorical_features
         self.progress = progress
 
     # ------------------------------------------------------------------
@@ -143,22 +153,31 @@ class Segmenter(ClusterMixin, BaseEstimator):
         ks, can_widen = parse_k(self.k, n)
         names = [self.algorithms] if isinstance(self.algorithms, str) else list(self.algorithms)
         algos = [(name, *resolve_algorithm(name)) for name in names]
+        categorical = self._check_categorical(X.shape[1], algos)
+        if categorical:
+            algos = [(name, algo, {**params, "categorical": categorical})
+                     for name, algo, params in algos]
+        self._params = {algo: params for _, algo, params in algos}
         base = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         rng = np.random.RandomState(base)
         # -- samples (all seeded from the one base seed) --------------------------
         sel_rows = (np.sort(rng.choice(n, self.selection_sample, replace=False))
                     if n > self.selection_sample else None)
         Xs = X if sel_rows is None else X[sel_rows]
+        # indices, gap and the density check measure distances in Xi: Xs itself, or for
+        # category codes the embedding whose distances are k-prototypes' own cost
+        Xi = mismatch_embedding(Xs, categorical) if categorical else Xs
+        self._Xi = Xi
         m = Xs.shape[0]
         sil_rows = (np.sort(rng.choice(m, self.silhouette_sample, replace=False))
                     if m > self.silhouette_sample else np.arange(m))
         gap_n = min(m, 2000)
         gap_rows = np.sort(rng.choice(m, gap_n, replace=False)) if m > gap_n else np.arange(m)
-        gap_ref = (GapReference(Xs[gap_rows], self.n_gap_refs, _seed(base, 9))
+        gap_ref = (GapReference(Xi[gap_rows], self.n_gap_refs, _seed(base, 9))
                    if self.n_gap_refs > 0 else None)
         gen = CandidateGenerator(Xs, _seed(base, 5), n_init=self.n_init)
         self._gen, self._gap_ref, self._sil_rows, self._gap_rows = gen, gap_ref, sil_rows, gap_rows
-        self._sil_D = sample_distances(Xs[sil_rows])
+        self._sil_D = sample_distances(Xi[sil_rows])
         self._candidates: dict[tuple[str, int], Candidate] = {}
         rows = self._scan(Xs, algos, ks)
         widened = None
@@ -194,7 +213,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
             # on the final segment ids, so the reason can name the segments of each group
             self._tick("density check", 0, 1)
             final = self.labels_ if sel_rows is None else self.labels_[sel_rows]
-            density = density_check(Xs, final, k, _seed(base, 15))
+            density = density_check(Xi, final, k, _seed(base, 15))
             self._tick("density check", 1, 1)
         self.selection_ = build_result(table, chosen, gap1=gap1, widened=widened,
                                        gen_notes=gen.notes, density=density)
@@ -205,8 +224,25 @@ class Segmenter(ClusterMixin, BaseEstimator):
                                                 fit_seconds)
         self.selection_.evidence["sampling"] = self.sampled_
         for attr in ("_gen", "_gap_ref", "_candidates", "_chosen", "_sil_rows", "_gap_rows",
-                     "_sil_D"):
+                     "_sil_D", "_Xi", "_params"):
             delattr(self, attr)  # keep the fitted estimator small and picklable
+
+    def _check_categorical(self, n_features: int, algos) -> list[int]:
+        """Validated category-code columns (empty when there are none)."""
+        if self.categorical_features is None:
+            return []
+        cat = [int(c) for c in np.asarray(self.categorical_features).ravel()]
+        if any(c < 0 or c >= n_features for c in cat):
+            raise ConfigError(f"categorical_features {cat} are outside the {n_features} "
+                              "columns of X", where="Segmenter(categorical_features=...)",
+                              fix="pass the preprocessor's categorical_indices_")
+        others = sorted({algo for _, algo, _ in algos if algo != "kprototypes"})
+        if cat and others:
+            raise ConfigError(f"category-code columns only work with kprototypes, not with "
+                              f"{', '.join(others)}", where="Segmenter(categorical_features=...)",
+                              fix="use algorithms=('kprototypes',), or preprocess with "
+                                  "mixed='onehot' or 'famd' for the other algorithms")
+        return cat
 
     # ------------------------------------------------------------------
     def _scan(self, Xs, algos, ks, start: int = 0) -> list[dict]:
@@ -227,8 +263,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
             self._tick("scan", i, len(jobs))
             cand = gen.hdbscan() if algo == "hdbscan" else gen.candidate(algo, k, params)
             self._candidates[(algo, cand.k)] = cand
-            ind = compute_indices(Xs, cand.labels, self._sil_D, self._sil_rows, self._gap_rows,
-                                  self._gap_ref, max(cand.k, 1))
+            ind = compute_indices(self._Xi, cand.labels, self._sil_D, self._sil_rows,
+                                  self._gap_rows, self._gap_ref, max(cand.k, 1))
             rows.append({"algorithm": algo, "k": cand.k, **ind,
                          "bic": cand.extra.get("bic", np.nan),
                          "icl": cand.extra.get("icl", np.nan),
@@ -249,7 +285,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
             return BisectingKMeans(k, random_state=seed)
         if algo == "hdbscan":
             return HDBSCANClusterer(random_state=seed)
-        return make_model(algo, k, random_state=seed)
+        return make_model(algo, k, random_state=seed, **self._params.get(algo, {}))
 
     def _stability(self, Xs, table: pd.DataFrame, algos, base: int) -> pd.DataFrame:
         """Resampling stability of the top candidates (the guard of the rule)."""
@@ -307,7 +343,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
                                 means_init=cand.centers, random_state=seed)
         if algo == "hdbscan":
             return HDBSCANClusterer(random_state=seed)
-        return make_model(algo, k, random_state=seed)
+        return make_model(algo, k, random_state=seed, **self._params.get(algo, {}))
 
     def _describe_sampling(self, n, m, sel_rows, sil_rows, gap_rows, est, seconds) -> dict:
         out = {
