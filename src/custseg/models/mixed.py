@@ -20,13 +20,12 @@ Example
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -36,12 +35,19 @@ from custseg.exceptions import InputError
 
 
 class KPrototypesClusterer(ClusterMixin, BaseEstimator):
-    """k-prototypes clustering (wraps ``kmodes.kprototypes.KPrototypes``).
+    """k-prototypes clustering (Huang, 1998), vectorised with NumPy.
 
-    Fitting runs on at most ``max_fit_rows`` sampled rows (k-prototypes is
-    slow in pure Python); every row is then assigned to its nearest prototype.
-    Only numpy arrays and plain values are kept, so the fitted model can be
-    saved with skops.
+    Batch (Lloyd-style) iterations: assign every row to the prototype with the
+    lowest cost, then move each prototype to its rows' numeric means and
+    most common codes. Restarts are seeded by k-means++ on
+    :func:`mismatch_embedding`, whose squared distances equal the cost. The
+    ``kmodes`` package was used before and is exact to Huang's online updates,
+    but it is pure Python: 15 s for one fit of 2,000 rows and 86 s for 8,000
+    on this machine, against well under a second here, which made
+    ``--mixed kprototypes`` unusable on real tables. Fitting runs on at most
+    ``max_fit_rows`` sampled rows; every row is then assigned to its nearest
+    prototype. Only numpy arrays and plain values are kept, so the fitted model
+    can be saved with skops.
 
     Parameters
     ----------
@@ -49,10 +55,11 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
     categorical : indices of the columns holding category codes (None or
         empty: plain k-means on the numbers).
     gamma : weight of one categorical mismatch relative to squared numeric
-        distance; None uses kmodes' default (half the mean standard deviation
-        of the numeric columns).
+        distance; None uses Huang's rule as kmodes does (half the mean standard
+        deviation of the numeric columns).
     n_init : restarts; the lowest cost wins.
-    init : "Cao", "Huang" or "random" initialisation of kmodes.
+    init : "k-means++" (seeds spread out in the cost's own metric) or "random"
+        (distinct random rows).
     max_iter : iterations per run.
     max_fit_rows : rows sampled for fitting when the data are larger.
     random_state : int, RandomState or None.
@@ -73,14 +80,14 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
         "categorical": ["array-like", None],
         "gamma": [Interval(Real, 0, None, closed="left"), None],
         "n_init": [Interval(Integral, 1, None, closed="left")],
-        "init": [StrOptions({"Cao", "Huang", "random"})],
+        "init": [StrOptions({"k-means++", "random"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "max_fit_rows": [Interval(Integral, 10, None, closed="left")],
         "random_state": ["random_state"],
     }
 
     def __init__(self, n_clusters: int = 8, categorical=None, random_state=None, *,
-                 gamma: float | None = None, n_init: int = 4, init: str = "Cao",
+                 gamma: float | None = None, n_init: int = 4, init: str = "k-means++",
                  max_iter: int = 100, max_fit_rows: int = 20_000):
         self.n_clusters = n_clusters
         self.categorical = categorical
@@ -134,42 +141,57 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
         return np.unique(cat)
 
     def _fit_kprototypes(self, X, cat, num, seed):
-        from kmodes.kprototypes import KPrototypes
-
         gamma = self.gamma
         if gamma is None:
             gamma = 0.5 * float(X[:, num].std(axis=0).mean()) if num.size else 1.0
-        model = KPrototypes(self.n_clusters, max_iter=self.max_iter, init=self.init,
-                            n_init=self.n_init, gamma=gamma, random_state=seed, n_jobs=1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "fewer unique centroids than clusters" notes
-            if num.size == 0:  # kmodes needs one numeric column: a constant adds nothing
-                Xk = np.c_[np.zeros(X.shape[0]), X[:, cat]]
-                model.fit(Xk, categorical=list(range(1, cat.size + 1)))
-            else:
-                model.fit(X[:, np.r_[num, cat]], categorical=list(range(num.size,
-                                                                         num.size + cat.size)))
-        protos = np.asarray(model.cluster_centroids_, dtype=np.float64)
-        n_num = num.size or 1  # a constant column was prepended when there were no numbers
-        centers = np.zeros((protos.shape[0], X.shape[1]))
-        if num.size:
-            centers[:, num] = protos[:, :num.size]
-        centers[:, cat] = protos[:, n_num:]
-        if centers.shape[0] < self.n_clusters:  # kmodes may return fewer on tiny data
-            extra = X[: self.n_clusters - centers.shape[0]]
-            centers = np.vstack([centers, extra])
-        return centers, float(gamma), int(max(model.n_iter_, 1))
+        rng = np.random.RandomState(seed)
+        embedded = mismatch_embedding(X, cat, gamma)
+        best = None
+        for _ in range(self.n_init):
+            centers, n_iter = self._lloyd(X, embedded, cat, num, gamma, rng)
+            cost = float(_costs(X, centers, num, cat, gamma).min(axis=1).sum())
+            if best is None or cost < best[0] - 1e-12:
+                best = (cost, centers, n_iter)
+        return best[1], float(gamma), best[2]
+
+    def _lloyd(self, X, embedded, cat, num, gamma, rng) -> tuple[np.ndarray, int]:
+        """One restart: seed, then alternate assignment and prototype updates."""
+        k = self.n_clusters
+        if self.init == "k-means++":
+            _, seeds = kmeans_plusplus(embedded, k, random_state=rng)
+        else:
+            distinct = np.unique(X, axis=0, return_index=True)[1]
+            seeds = rng.choice(distinct, size=min(k, distinct.size), replace=False)
+            if seeds.size < k:  # fewer distinct rows than segments: repeat some
+                seeds = np.r_[seeds, rng.choice(X.shape[0], k - seeds.size, replace=False)]
+        centers = X[seeds].copy()
+        labels = np.full(X.shape[0], -1)
+        n_iter = 0
+        for step in range(1, self.max_iter + 1):
+            n_iter = step
+            costs = _costs(X, centers, num, cat, gamma)
+            new = costs.argmin(axis=1)
+            if np.array_equal(new, labels):
+                break
+            labels = new
+            counts = np.bincount(labels, minlength=k)
+            if (counts == 0).any():  # an empty segment restarts at the worst-served row
+                row_cost = costs[np.arange(X.shape[0]), labels]
+                for c in np.flatnonzero(counts == 0):
+                    worst = int(row_cost.argmax())
+                    labels[worst], row_cost[worst] = c, -np.inf
+                counts = np.bincount(labels, minlength=k)
+            for j in num:
+                centers[:, j] = np.bincount(labels, weights=X[:, j], minlength=k) / counts
+            for j in cat:
+                levels, codes = np.unique(X[:, j], return_inverse=True)
+                table = np.zeros((k, levels.size))
+                np.add.at(table, (labels, codes), 1.0)
+                centers[:, j] = levels[table.argmax(axis=1)]  # ties: the smallest code
+        return centers, n_iter
 
     def _assign(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        num, cat = self.numerical_, self.categorical_
-        costs = np.empty((X.shape[0], self.n_clusters))
-        Xn = X[:, num]
-        Xc = X[:, cat]
-        for c in range(self.n_clusters):
-            d = ((Xn - self.cluster_centers_[c, num]) ** 2).sum(axis=1)
-            if cat.size:
-                d += self.gamma_ * (Xc != self.cluster_centers_[c, cat]).sum(axis=1)
-            costs[:, c] = d
+        costs = _costs(X, self.cluster_centers_, self.numerical_, self.categorical_, self.gamma_)
         labels = costs.argmin(axis=1)
         return labels, costs[np.arange(X.shape[0]), labels]
 
@@ -178,6 +200,16 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self._assign(X)[0]
+
+
+def _costs(X: np.ndarray, centers: np.ndarray, num, cat, gamma: float) -> np.ndarray:
+    """k-prototypes cost of every row (rows) to every prototype (columns)."""
+    costs = np.zeros((X.shape[0], centers.shape[0]))
+    for c in range(centers.shape[0]):
+        costs[:, c] = ((X[:, num] - centers[c, num]) ** 2).sum(axis=1)
+        if len(cat):
+            costs[:, c] += gamma * (X[:, cat] != centers[c, cat]).sum(axis=1)
+    return costs
 
 
 def mismatch_embedding(X: np.ndarray, categorical, gamma: float | None = None) -> np.ndarray:

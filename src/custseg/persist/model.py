@@ -2,7 +2,7 @@
 
 skops stores objects without pickle's ability to run arbitrary code on load;
 :func:`load_model` lists the types a file holds and refuses any that are not
-from custseg, scikit-learn, NumPy, SciPy or the kmodes package, so a tampered
+from custseg, scikit-learn, NumPy, SciPy or prince, so a tampered
 file cannot execute code.
 
 Example
@@ -32,7 +32,7 @@ import pandas as pd
 from custseg.exceptions import InputError, ModelMismatchError, UnsafeModelError
 
 #: Module prefixes whose types a model file may hold.
-TRUSTED_PREFIXES = ("custseg.", "sklearn.", "numpy.", "scipy.", "kmodes.", "builtins.",
+TRUSTED_PREFIXES = ("custseg.", "sklearn.", "numpy.", "scipy.", "builtins.",
                     "collections.", "prince.", "datetime.")
 
 
