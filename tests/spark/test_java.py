@@ -49,3 +49,19 @@ def test_run_spark_without_java_fails_before_starting_spark(tmp_path):
     assert "SparkUnavailableError Java was not found" in done.stdout, done.stderr[-2000:]
     assert "apt-get install default-jre-headless" in done.stdout
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("option", "said"), [
+    ({"mixed": "kprototypes"}, "--mixed kprototypes is not available on the Spark engine"),
+    ({"mixed": "famd"}, "--mixed famd is not available on the Spark engine"),
+    ({"pca": "5"}, "--pca 5 is not available on the Spark engine"),
+])
+def test_local_only_options_are_refused_before_spark_starts(tmp_path, option, said):
+    from custseg.exceptions import ConfigError
+    from custseg.spark import engine
+
+    data = tmp_path / "c.csv"
+    data.write_text("a,b\n1,2\n3,4\n5,6\n", encoding="utf-8")
+    # spark=None would start a session: the error must come first, so no JVM is needed
+    with pytest.raises(ConfigError, match=said):
+        engine.run(data, **option)

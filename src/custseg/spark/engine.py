@@ -17,7 +17,7 @@ import numpy as np
 
 from custseg.config import RunConfig
 from custseg.data.schema import infer_schema
-from custseg.exceptions import InputError
+from custseg.exceptions import ConfigError, InputError
 from custseg.spark.features import q
 from custseg.spark.reader import ROW, read_input
 
@@ -105,6 +105,15 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
     """
     extra = {k: options.pop(k) for k in SPARK_OPTIONS if k in options}
     config = (config or RunConfig()).replace(**options)
+    if config.mixed in ("kprototypes", "famd"):
+        # checked before a JVM starts: Spark prep one-hot encodes categories (docs/spark.md)
+        raise ConfigError(f"--mixed {config.mixed} is not available on the Spark engine",
+                          where="--mixed", fix="use --mixed onehot (or auto) with --engine "
+                                               f"spark, or the local engine for {config.mixed}")
+    if str(config.pca).isdigit():
+        raise ConfigError(f"--pca {config.pca} is not available on the Spark engine (it "
+                          "clusters the scaled features without a projection)", where="--pca",
+                          fix="drop --pca with --engine spark, or use the local engine")
     if spark is None:
         from custseg.spark.session import get_session
 
