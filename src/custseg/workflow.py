@@ -129,6 +129,10 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
     clock = time.perf_counter()
     segmenter, raw_labels, probability = _segment(X, frame, preprocessor, config, rfm,
                                                   progress)
+    if getattr(preprocessor, "categorical_indices_", None) and \
+            config.algorithms != ["kprototypes"]:
+        decisions.append("algorithms: kprototypes only, because --mixed kprototypes keeps "
+                         "categories as codes that kmeans, hierarchical and gmm cannot cluster")
     # Segments are numbered from the saved estimator's own labels, so scoring the
     # training table with model.skops reproduces segments.csv exactly.
     label_map = order_by_size(raw_labels)
@@ -341,12 +345,23 @@ def _explain(frame, labels, X, preprocessor, schema, config, segmenter, label_ma
     from custseg.explain import explain
 
     label_true = frame[config.label].to_numpy() if config.label else None
+    categorical = list(getattr(preprocessor, "categorical_indices_", []) or [])
+    decode = None
+    if categorical and hasattr(segmenter, "best_estimator_"):
+        # category codes: validation measures distances where a mismatch costs gamma, as
+        # in k-prototypes and in the selection scores; refits get the codes back
+        from custseg.models.mixed import embedding_inverse, mismatch_embedding
+
+        gamma = getattr(segmenter.best_estimator_, "gamma_", None)
+        decode = embedding_inverse(X, categorical)
+        X = mismatch_embedding(X, categorical, gamma)
     fit_predict = None
     if config.stability and hasattr(segmenter, "best_estimator_"):
         from sklearn.base import clone
 
         def fit_predict(sample: np.ndarray) -> np.ndarray:
-            return clone(segmenter.best_estimator_).fit_predict(sample)
+            rows = sample if decode is None else decode(sample)
+            return clone(segmenter.best_estimator_).fit_predict(rows)
 
     return explain(frame, labels, X, features=list(preprocessor.features_used_), schema=schema,
                    fit_predict=fit_predict, label_true=label_true, names=config.names or None,

@@ -77,10 +77,16 @@ def test_datasets_list_and_write(tmp_path):
 def test_run_and_assign_with_kprototypes_on_category_codes(tmp_path):
     make_customers(300, k=3, seed=1).to_csv(tmp_path / "train.csv", index=False)
     code, _, err = invoke("run", tmp_path / "train.csv", "-o", tmp_path / "out", "--mixed",
-                          "kprototypes", "--k", "3", "--no-stability", "--no-report")
+                          "kprototypes", "--k", "3", "--no-report")
     assert code == 0, err
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["selection"]["algorithm"] == "kprototypes"
+    # validation measures the same distances as selection (a mismatch costs gamma), not
+    # the raw category codes, and its bootstrap refits ran on the codes
+    sil_selection = summary["selection"]["evidence"]["silhouette"]
+    assert abs(summary["metrics"]["silhouette"] - sil_selection) < 0.02
+    assert summary["validation"]["stability"]["mean_ari"] > 0.75
+    assert any(d.startswith("algorithms: kprototypes only") for d in summary["decisions"])
     code, _, err = invoke("assign", tmp_path / "out" / "model.skops", tmp_path / "train.csv",
                           "-o", tmp_path / "scored.csv")
     assert code == 0, err

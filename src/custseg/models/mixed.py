@@ -59,7 +59,8 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
         deviation of the numeric columns).
     n_init : restarts; the lowest cost wins.
     init : "k-means++" (seeds spread out in the cost's own metric) or "random"
-        (distinct random rows).
+        (distinct random rows). "Cao" and "Huang", the kmodes options of models
+        saved before, are read as "k-means++" so those models can be refitted.
     max_iter : iterations per run.
     max_fit_rows : rows sampled for fitting when the data are larger.
     random_state : int, RandomState or None.
@@ -80,7 +81,7 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
         "categorical": ["array-like", None],
         "gamma": [Interval(Real, 0, None, closed="left"), None],
         "n_init": [Interval(Integral, 1, None, closed="left")],
-        "init": [StrOptions({"k-means++", "random"})],
+        "init": [StrOptions({"k-means++", "random", "Cao", "Huang"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "max_fit_rows": [Interval(Integral, 10, None, closed="left")],
         "random_state": ["random_state"],
@@ -150,6 +151,7 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
         for _ in range(self.n_init):
             centers, n_iter = self._lloyd(X, embedded, cat, num, gamma, rng)
             cost = float(_costs(X, centers, num, cat, gamma).min(axis=1).sum())
+            cost = cost if np.isfinite(cost) else np.inf  # never let a broken restart win
             if best is None or cost < best[0] - 1e-12:
                 best = (cost, centers, n_iter)
         return best[1], float(gamma), best[2]
@@ -157,7 +159,7 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
     def _lloyd(self, X, embedded, cat, num, gamma, rng) -> tuple[np.ndarray, int]:
         """One restart: seed, then alternate assignment and prototype updates."""
         k = self.n_clusters
-        if self.init == "k-means++":
+        if self.init != "random":
             _, seeds = kmeans_plusplus(embedded, k, random_state=rng)
         else:
             distinct = np.unique(X, axis=0, return_index=True)[1]
@@ -178,16 +180,23 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
             if (counts == 0).any():  # an empty segment restarts at the worst-served row
                 row_cost = costs[np.arange(X.shape[0]), labels]
                 for c in np.flatnonzero(counts == 0):
-                    worst = int(row_cost.argmax())
-                    labels[worst], row_cost[worst] = c, -np.inf
-                counts = np.bincount(labels, minlength=k)
+                    # only from segments that keep at least one row
+                    donors = np.flatnonzero(counts[labels] > 1)
+                    if donors.size == 0:
+                        break
+                    worst = int(donors[row_cost[donors].argmax()])
+                    counts[labels[worst]] -= 1
+                    labels[worst], counts[c], row_cost[worst] = c, 1, -np.inf
+            filled = counts > 0  # a segment left empty keeps its previous prototype
             for j in num:
-                centers[:, j] = np.bincount(labels, weights=X[:, j], minlength=k) / counts
+                sums = np.bincount(labels, weights=X[:, j], minlength=k)
+                centers[filled, j] = sums[filled] / counts[filled]
             for j in cat:
                 levels, codes = np.unique(X[:, j], return_inverse=True)
                 table = np.zeros((k, levels.size))
                 np.add.at(table, (labels, codes), 1.0)
-                centers[:, j] = levels[table.argmax(axis=1)]  # ties: the smallest code
+                modes = levels[table.argmax(axis=1)]  # ties: the smallest code
+                centers[filled, j] = modes[filled]
         return centers, n_iter
 
     def _assign(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -230,7 +239,7 @@ def mismatch_embedding(X: np.ndarray, categorical, gamma: float | None = None) -
     (2.0, 9.0)
     """
     X = np.asarray(X, dtype=np.float64)
-    cat = np.asarray(list(categorical), dtype=np.int64)
+    cat = np.unique(np.asarray(list(categorical), dtype=np.int64))
     num = np.setdiff1d(np.arange(X.shape[1]), cat)
     if gamma is None:
         gamma = 0.5 * float(X[:, num].std(axis=0).mean()) if num.size else 1.0
@@ -242,3 +251,34 @@ def mismatch_embedding(X: np.ndarray, categorical, gamma: float | None = None) -
         onehot[np.arange(X.shape[0]), codes] = scale
         parts.append(onehot)
     return np.hstack(parts)
+
+
+def embedding_inverse(X: np.ndarray, categorical):
+    """``E -> codes``: undo :func:`mismatch_embedding` of ``X`` for rows of its output.
+
+    Validation measures distances on the embedding but refits k-prototypes on
+    bootstrap rows, which must be codes again.
+
+    Example
+    -------
+    >>> X = np.array([[0.5, 2], [1.5, 7], [2.5, 2]])
+    >>> E = mismatch_embedding(X, [1], gamma=1.0)
+    >>> np.array_equal(embedding_inverse(X, [1])(E[[2, 0]]), X[[2, 0]])
+    True
+    """
+    X = np.asarray(X, dtype=np.float64)
+    cat = np.unique(np.asarray(list(categorical), dtype=np.int64))
+    num = np.setdiff1d(np.arange(X.shape[1]), cat)
+    levels = [np.unique(X[:, j]) for j in cat]
+
+    def inverse(E: np.ndarray) -> np.ndarray:
+        E = np.asarray(E, dtype=np.float64)
+        out = np.empty((E.shape[0], X.shape[1]))
+        out[:, num] = E[:, : num.size]
+        start = num.size
+        for j, lev in zip(cat, levels, strict=True):
+            out[:, j] = lev[E[:, start: start + lev.size].argmax(axis=1)]
+            start += lev.size
+        return out
+
+    return inverse

@@ -231,7 +231,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         """Validated category-code columns (empty when there are none)."""
         if self.categorical_features is None:
             return []
-        cat = [int(c) for c in np.asarray(self.categorical_features).ravel()]
+        cat = sorted({int(c) for c in np.asarray(self.categorical_features).ravel()})
         if any(c < 0 or c >= n_features for c in cat):
             raise ConfigError(f"categorical_features {cat} are outside the {n_features} "
                               "columns of X", where="Segmenter(categorical_features=...)",
