@@ -7,13 +7,7 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
 from custseg.selection._density import density_check, density_sentence
-
-
-def rings(n: int = 900, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    angle = rng.uniform(0, 2 * np.pi, n)
-    radius = np.repeat([1.0, 3.0], [n // 2, n - n // 2]) + rng.normal(0, 0.1, n)
-    return np.c_[np.cos(angle), np.sin(angle)] * radius[:, None]
+from tests.selection.shapes import rings
 
 
 def test_segments_slicing_two_rings_are_reported_with_an_outlier_segment():

@@ -11,6 +11,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from custseg.exceptions import ConfigError, InputError
 from custseg.selection import Segmenter, parse_k
+from tests.selection.shapes import rings
 
 FAST = {"n_stability": 3, "n_gap_refs": 3, "n_init": 2, "n_threads": 1}
 
@@ -75,14 +76,6 @@ def test_candidates_table_and_result_api():
     assert np.array_equal(seg.predict(X), seg.labels_)
     # segment 0 is the largest
     assert np.all(np.diff(np.bincount(seg.labels_)) <= 0)
-
-
-def rings(n: int = 900, seed: int = 0) -> np.ndarray:
-    """Two concentric rings: two density groups no convex segment can follow."""
-    rng = np.random.default_rng(seed)
-    angle = rng.uniform(0, 2 * np.pi, n)
-    radius = np.repeat([1.0, 3.0], [n // 2, n - n // 2]) + rng.normal(0, 0.1, n)
-    return np.c_[np.cos(angle), np.sin(angle)] * radius[:, None]
 
 
 def test_density_check_says_when_segments_slice_a_few_shapes():
