@@ -147,18 +147,21 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
             gamma = 0.5 * float(X[:, num].std(axis=0).mean()) if num.size else 1.0
         rng = np.random.RandomState(seed)
         embedded = mismatch_embedding(X, cat, gamma)
+        # levels and level index of every code column, computed once for all iterations
+        coded = [(j, *np.unique(X[:, j], return_inverse=True)) for j in cat]
         best = None
         for _ in range(self.n_init):
-            centers, n_iter = self._lloyd(X, embedded, cat, num, gamma, rng)
+            centers, n_iter = self._lloyd(X, embedded, coded, num, gamma, rng)
             cost = float(_costs(X, centers, num, cat, gamma).min(axis=1).sum())
             cost = cost if np.isfinite(cost) else np.inf  # never let a broken restart win
             if best is None or cost < best[0] - 1e-12:
                 best = (cost, centers, n_iter)
         return best[1], float(gamma), best[2]
 
-    def _lloyd(self, X, embedded, cat, num, gamma, rng) -> tuple[np.ndarray, int]:
+    def _lloyd(self, X, embedded, coded, num, gamma, rng) -> tuple[np.ndarray, int]:
         """One restart: seed, then alternate assignment and prototype updates."""
         k = self.n_clusters
+        cat = np.asarray([j for j, _, _ in coded], dtype=np.int64)
         if self.init != "random":
             _, seeds = kmeans_plusplus(embedded, k, random_state=rng)
         else:
@@ -191,8 +194,7 @@ class KPrototypesClusterer(ClusterMixin, BaseEstimator):
             for j in num:
                 sums = np.bincount(labels, weights=X[:, j], minlength=k)
                 centers[filled, j] = sums[filled] / counts[filled]
-            for j in cat:
-                levels, codes = np.unique(X[:, j], return_inverse=True)
+            for j, levels, codes in coded:
                 table = np.zeros((k, levels.size))
                 np.add.at(table, (labels, codes), 1.0)
                 modes = levels[table.argmax(axis=1)]  # ties: the smallest code
