@@ -13,19 +13,15 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from custseg.datasets import shared_datasets_dir
+from tests.corpus import require_shared_datasets
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
 def shared_datasets() -> Path:
-    """Path of ../shared/datasets (the real public datasets)."""
-    path = shared_datasets_dir()
-    if path is None:
-        pytest.fail("the shared datasets folder (../shared/datasets) was not found; set "
-                    "CUSTSEG_SHARED_DATASETS to its path")
-    return path
+    """Path of ../shared/datasets (the real public datasets); skips when absent."""
+    return require_shared_datasets()
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,12 @@ import numpy as np
 import pytest
 
 from custseg.data import infer_schema, load
-from custseg.datasets import shared_datasets_dir
 from custseg.preprocess import build_preprocessor
+from tests.corpus import require_shared_datasets
 
 
 def _fit(relative: str):
-    folder = shared_datasets_dir()
-    assert folder is not None, "shared datasets not found (set CUSTSEG_SHARED_DATASETS)"
+    folder = require_shared_datasets()
     frame = load(folder / relative)
     prep = build_preprocessor(infer_schema(frame)).fit(frame)
     return frame, prep, {d["column"]: d for d in prep.decisions_}
