@@ -34,7 +34,7 @@ def test_features_command_memory_limit(shared_datasets, tmp_path):
     code, _, err = invoke("features", log, "-o", tmp_path / "c.csv", "--memory-limit", "40MB")
     assert code == 0, err
     assert len(pd.read_csv(tmp_path / "c.csv")) == 4372
-    code, _, err = invoke("features", log, "-o", tmp_path / "d.csv", "--memory-limit", "1MB")
+    code, _, err = invoke("features", log, "-o", tmp_path / "d.csv", "--memory-limit", "16MB")
     assert code == 2
     assert "DuckDB ran out of memory" in err and "--memory-limit" in err
     assert "Traceback" not in err

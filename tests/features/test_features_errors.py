@@ -10,19 +10,23 @@ from custseg.features import QualityRules, build_customer_features, detect_log_c
 
 
 def test_missing_customer_column():
-    with pytest.raises(InputError, match=r"no customer column found.*'Date', 'Amount'.*"
+    # one error names every missing role (issue 14: one run, not three)
+    with pytest.raises(InputError, match=r"lacks 1 column role\(s\): customer — candidates: "
+                                         r"none seen; columns seen: \['Date', 'Amount'\].*"
                                          r"--customer COLUMN"):
         detect_log_columns(["Date", "Amount"])
 
 
 def test_missing_date_column():
-    with pytest.raises(InputError, match=r"no date column found.*--date COLUMN"):
+    with pytest.raises(InputError, match=r"lacks 1 column role\(s\): date — candidates: "
+                                         r"none seen.*--date COLUMN"):
         build_customer_features(pd.DataFrame({"customer": ["a"], "amount": [1.0]}))
 
 
 def test_missing_amount_or_quantity_price():
-    with pytest.raises(InputError, match=r"no amount column and no quantity with price.*"
-                                         r"missing: amount, price.*--amount COLUMN.*--price"):
+    with pytest.raises(InputError, match=r"lacks 1 column role\(s\): amount \(or quantity "
+                                         r"with price; found 'Quantity' as quantity\).*"
+                                         r"--amount COLUMN \(or --quantity COLUMN --price"):
         detect_log_columns(["CustomerID", "InvoiceDate", "Quantity"])
 
 
@@ -67,7 +71,8 @@ def test_bad_dates_and_options():
         build_customer_features(ok, threads=0)
     with pytest.raises(ConfigError, match=r"as_of 'someday' is not a date"):
         build_customer_features(ok, as_of="someday")
-    with pytest.raises(ConfigError, match=r"cancel_prefix must be a non-empty string"):
+    with pytest.raises(ConfigError, match=r"cancel_prefix must be a non-empty string.*use "
+                                          r"\"auto\""):
         QualityRules(cancel_prefix="")
     with pytest.raises(ConfigError, match=r"keep_duplicates must be True or False"):
         QualityRules(keep_duplicates="yes")

@@ -79,8 +79,13 @@ def test_log_larger_than_duckdb_memory_limit_gives_the_same_features(retail, ret
 
 
 def test_too_small_memory_limit_is_one_clear_error(retail_path):
+    # above DuckDB's minimum but too small for this log: the out-of-memory message
     with pytest.raises(ConfigError, match=r"DuckDB ran out of memory building the customer "
-                                          r"features within memory_limit 1MB.*raise the limit"):
+                                          r"features within memory_limit 16MB.*raise the limit"):
+        build_customer_features(retail_path, memory_limit="16MB")
+    # below DuckDB's minimum: said before reading the file (was "check the file format")
+    with pytest.raises(ConfigError, match=r"memory_limit 1MB is too small for DuckDB, which "
+                                          r"needs at least 16MB.*use at least 16MB"):
         build_customer_features(retail_path, memory_limit="1MB")
 
 

@@ -37,9 +37,13 @@ class QualityRules:
         out. If False they reduce monetary like a return.
     exclude_future_dates : bool, default True
         Lines dated on or after ``as_of`` are left out.
-    cancel_prefix : str or None, default "C"
-        Invoices starting with this text are cancellations (Online Retail style);
-        None turns the rule off. Cancellations reduce monetary, never count as orders.
+    cancel_prefix : str or None, default "auto"
+        "auto": an invoice prefix (the leading letters, like Online Retail's "C") marks
+        cancellations only when at least 95 % of the prefixed invoices' lines are
+        negative (the evidence is stated in the rules). A string: invoices starting
+        with it are cancellations, as given. None turns the prefix rule off.
+        Cancellations reduce monetary and never count as orders. Negative quantities
+        (or negative amounts without a quantity) are always returns.
 
     Unparseable or missing dates are always left out (and counted).
 
@@ -52,7 +56,7 @@ class QualityRules:
     exclude_zero_price: bool = True
     exclude_negative_price: bool = True
     exclude_future_dates: bool = True
-    cancel_prefix: str | None = "C"
+    cancel_prefix: str | None = "auto"
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -61,7 +65,7 @@ class QualityRules:
                     raise ConfigError(
                         f"cancel_prefix must be a non-empty string or None, got {value!r}",
                         where="QualityRules.cancel_prefix",
-                        fix='use e.g. "C", or None to turn cancellation detection off',
+                        fix='use "auto", e.g. "C", or None to turn the prefix rule off',
                     )
             elif not isinstance(value, bool):
                 raise ConfigError(

@@ -50,6 +50,8 @@ class LogSource:
 def _describe(con: duckdb.DuckDBPyConnection, src: LogSource, where: str) -> None:
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM {src.sql}", src.params).fetchall()
+    except duckdb.OutOfMemoryException:
+        raise  # the memory limit, not the file: build_customer_features says so
     except duckdb.Error as err:
         first = str(err).strip().splitlines()[0][:300]
         raise InputError(
@@ -186,5 +188,30 @@ def open_source(con: duckdb.DuckDBPyConnection, source) -> LogSource:
         return open_source(con, df.infer_objects())
     else:
         src = _text_source(target, first)
+        try:
+            _describe(con, src, path)
+        except InputError as err:
+            if isinstance(target, list):
+                raise
+            # DuckDB reads UTF-8 only: a text file in another encoding (a DOS code page,
+            # Latin-1, UTF-16) is read by the table loader, which detects it, instead
+            frame = _read_with_table_loader(target)
+            if frame is None:
+                raise err from None
+            out = open_source(con, frame)
+            out.description = "text read by the table loader (not UTF-8 or irregular)"
+            return out
+        return src
     _describe(con, src, path)
     return src
+
+
+def _read_with_table_loader(path: str) -> pd.DataFrame | None:
+    """The file as custseg's table loader reads it, or None when it cannot either."""
+    from custseg.data.io import read_table
+    from custseg.exceptions import CustsegError
+
+    try:
+        return read_table(path).frame
+    except (CustsegError, OSError, ValueError):
+        return None
