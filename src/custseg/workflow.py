@@ -116,8 +116,8 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
     decisions += [f"column {c.name!r}: {c.role} — {c.reason}" for c in schema
                   if c.role not in ("numeric",)]
     _check_rows(frame, schema, config, source)
-    input_warnings = _duplicate_id_warnings(frame, schema)
-    rfm = _rfm_table(frame, transactions)
+    input_warnings = _duplicate_id_warnings(frame, schema) + _log_warnings(transactions, config)
+    rfm = _rfm_table(frame, transactions, decisions)
     timings["schema"] = time.perf_counter() - clock
 
     notify("preprocess", 2, len(STAGES))
@@ -160,7 +160,7 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
         metadata={"algorithm": str(getattr(segmenter, "algorithm_", "rfm")),
                   "k": len(set(labels.tolist()) - {-1}), "seed": config.seed,
                   "versions": versions(), "source": source.get("path"),
-                  "rule_based": rule_based})
+                  "rule_based": rule_based, **_log_metadata(transactions, config)})
     return RunResult(config=config, source=source, frame=frame, schema=schema,
                      preprocessor=preprocessor, X=X, segmenter=segmenter, labels=labels,
                      probability=probability, explanation=explanation, model=model,
@@ -170,58 +170,144 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
 
 # ------------------------------------------------------------------- stages
 def _load_input(data, config: RunConfig, decisions: list[str]):
+    implied = _implied_log(config, decisions)
     if isinstance(data, pd.DataFrame):
         if data.empty:
             raise InputError("the table has no rows", where="DataFrame",
                              fix="pass a table with at least a few customers")
         source = {"path": None, "kind": "table", "format": "DataFrame", "rows": len(data),
                   "columns": len(data.columns), "notes": []}
-        if config.input_kind == "transactions" or (
-                config.input_kind == "auto" and _is_log(data, config)):
+        if config.input_kind == "transactions" or implied:
             return _from_log(data, config, source, decisions)
+        if config.input_kind == "auto":
+            detection = _detect_log(data, config, decisions)
+            if detection.is_log:
+                return _from_log(data, config, source, decisions, detection.columns())
         return data.reset_index(drop=True), source, None
     path = Path(data)
-    if config.input_kind == "transactions":
+    if config.input_kind == "transactions" or implied:
         return _from_log(path, config, {"path": str(path), "format": path.suffix.lstrip(".")},
                          decisions)
     table: LoadedTable = read_table(path, sep=config.sep, encoding=config.encoding,
                                     decimal=config.decimal, sheet=config.sheet)
     source = {**table.to_dict(), "kind": "table"}
-    if config.input_kind == "auto" and _is_log(table.frame, config):
-        decisions.append("input recognised as a transaction log (several rows per customer, "
-                         "a date and an amount): customer features built first")
-        return _from_log(path, config, source, decisions)
+    if config.input_kind == "auto":
+        detection = _detect_log(table.frame, config, decisions)
+        if detection.is_log:
+            # the table as loaded (its encoding, delimiter and column names) is the log
+            return _from_log(table.frame, config, source, decisions, detection.columns())
     return table.frame, source, None
 
 
+LOG_OPTIONS = ("customer", "date", "amount", "quantity", "price", "invoice", "category",
+               "channel", "country")
+
+
 def _log_overrides(config: RunConfig) -> dict[str, str]:
-    keys = ("customer", "date", "amount", "quantity", "price", "invoice", "category",
-            "channel", "country")
-    return {k: getattr(config, k) for k in keys if getattr(config, k)}
+    return {k: getattr(config, k) for k in LOG_OPTIONS if getattr(config, k)}
+
+
+def _implied_log(config: RunConfig, decisions: list[str]) -> bool:
+    """Any log column option (--customer, --date, --amount ...) means the input is a log."""
+    given = _log_overrides(config)
+    if not given or config.input_kind != "auto":
+        if given and config.input_kind == "table":
+            raise ConfigError(
+                "log column options (" + ", ".join(f"--{k}" for k in given) + ") were given "
+                "with --input-kind table", where="--input-kind",
+                fix="drop --input-kind table to read the input as a transaction log, or drop "
+                    "the log options")
+        return False
+    decisions.append("input read as a transaction log because log option(s) "
+                     + ", ".join(f"--{k} {v}" for k, v in given.items()) + " were given")
+    return True
+
+
+def _detect_log(frame: pd.DataFrame, config: RunConfig, decisions: list[str]):
+    """Log or table, decided from the structure (see custseg.features.detect_log)."""
+    from custseg.features import detect_log
+
+    detection = detect_log(frame)
+    if detection.is_log:
+        decisions.append(f"input recognised as a transaction log: {detection.why}; customer "
+                         "features built first")
+    elif detection.roles.get("customer") and detection.roles.get("date"):
+        decisions.append(f"input read as a customer table, not a log: {detection.why}")
+    return detection
 
 
 def _is_log(frame: pd.DataFrame, config: RunConfig) -> bool:
-    from custseg.features import detect_log_columns, looks_like_transaction_log
+    """Kept for callers of the old name: :func:`_detect_log` without the decision."""
+    from custseg.features import detect_log
 
-    columns = [str(c) for c in frame.columns]
-    try:
-        found = detect_log_columns(columns, _log_overrides(config) or None)
-    except InputError:
-        return False
-    n_unique = int(frame[found.customer].nunique()) if found.customer in frame else None
-    return bool(looks_like_transaction_log(columns, n_rows=len(frame),
-                                           n_unique_customer=n_unique))
+    return detect_log(frame, _log_overrides(config) or None).is_log
 
 
-def _from_log(data, config: RunConfig, source: dict, decisions: list[str]):
+def _from_log(data, config: RunConfig, source: dict, decisions: list[str], columns=None):
     from custseg.features import build_customer_features
 
-    features = build_customer_features(data, columns=_log_overrides(config) or None,
-                                       as_of=config.as_of, memory_limit=config.memory_limit)
+    label = [config.label] if config.label else []
+    features = build_customer_features(
+        data, columns=columns if columns is not None else (_log_overrides(config) or None),
+        as_of=config.as_of, memory_limit=config.memory_limit, attributes=label,
+        date_format=getattr(config, "date_format", None))
     source = {**source, "kind": "transactions", "log_rows": int(
         features.quality.get("lines_total", 0)), "customers": len(features.frame)}
     decisions += list(features.notes)
+    _check_log_customers(features, config, source)
     return features.frame, source, features
+
+
+def _check_log_customers(features, config: RunConfig, source: dict) -> None:
+    """A log with too few customers gets its own message (it is not a short table)."""
+    n = len(features.frame)
+    lo = config.k_range()[0]
+    need = max(3, lo + 1)
+    if n >= need:
+        return
+    lines = features.quality.get("lines_total", 0)
+    raise InputError(
+        f"the transaction log holds {n} customer{'s' if n != 1 else ''} ({lines:,} lines): "
+        f"segmentation needs at least {need} customers, because it groups customers by how "
+        f"they differ and the smallest number of segments tried ({lo}) is scored only with "
+        "more customers than segments",
+        where=str(source.get("path") or "input"),
+        fix="segment a log with more customers (check the --customer column), or use "
+            "`custseg features LOG` to get the customers' features without segmenting")
+
+
+def _log_warnings(transactions, config: RunConfig) -> list[str]:
+    """Warnings from building a log's features, and from --label on a log."""
+    if transactions is None:
+        return []
+    out = list(getattr(transactions, "warnings", []) or [])
+    for col, info in (getattr(transactions, "attributes", {}) or {}).items():
+        if info.get("customers_varying"):
+            out.append(
+                f"--label {col!r} varies within customers: {info['customers_varying']:,} of "
+                f"{info['customers_with_value']:,} customers ({info['share_varying']:.1%}) have "
+                "more than one value on their lines; each customer gets their most frequent "
+                "value (ties: alphabetical)")
+    return out
+
+
+def _log_metadata(transactions, config: RunConfig) -> dict[str, Any]:
+    """What `custseg assign` needs to build the same features from a new log."""
+    if transactions is None:
+        return {"input_kind": "table"}
+    cancel = getattr(transactions, "cancellation", {}) or {}
+    prefixes = list(cancel.get("prefixes") or [])
+    explicit = cancel.get("explicit")
+    fmt = str(getattr(transactions, "date_format", "") or "") or None
+    return {"input_kind": "transactions", "log": {
+        "columns": {k: v for k, v in transactions.columns.to_dict().items() if v is not None},
+        "cancel_prefix": explicit or (prefixes[0] if len(prefixes) == 1 else None),
+        "date_format": fmt if fmt and "%" in fmt else None,
+        "categories": list(getattr(transactions, "share_values", {}).get("category", [])),
+        "channels": list(getattr(transactions, "share_values", {}).get("channel", [])),
+        "trained_as_of": transactions.as_of.isoformat(),
+        "label": config.label,
+    }}
 
 
 def _schema(frame: pd.DataFrame, config: RunConfig, transactions, source) -> Schema:
@@ -265,8 +351,14 @@ def _duplicate_id_warnings(frame: pd.DataFrame, schema: Schema) -> list[str]:
             "segmented separately; de-duplicate the export if each id should be one customer"]
 
 
-def _rfm_table(frame: pd.DataFrame, transactions) -> pd.DataFrame | None:
+def _rfm_table(frame: pd.DataFrame, transactions,
+               decisions: list[str] | None = None) -> pd.DataFrame | None:
     if transactions is None:
+        return None
+    if "monetary" not in frame.columns:
+        if decisions is not None:
+            decisions.append("no RFM groups: the log has no money column, so there is no "
+                             "monetary score")
         return None
     from custseg.features import rfm_scores, rfm_segments
 
@@ -378,3 +470,68 @@ def _unfitted(estimator):
     from sklearn.base import clone
 
     return clone(estimator)
+
+
+def load_for_model(model: SegmentationModel, path: str | Path, *, as_of: str | None = None,
+                   memory_limit: str | None = None) -> pd.DataFrame:
+    """The table a saved model scores: a customer table as is, or a new log's features.
+
+    A model trained on a transaction log builds the new log's customer features with
+    the settings it saved (column roles, cancellation prefix, date format, share
+    columns); as-of is the new log's last date plus one day unless ``as_of`` is given.
+    A table that already holds the model's columns (``custseg features`` output) is
+    scored as it is.
+
+    Example
+    -------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from custseg.datasets import make_customers
+    >>> m = run(make_customers(300, k=3, seed=0), k=3, algorithms=["kmeans"], report=False,
+    ...         stability=False).model
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "new.csv"
+    >>> make_customers(20, k=3, seed=1).to_csv(p, index=False)
+    >>> len(load_for_model(m, p))
+    20
+    """
+    from custseg.data import load
+
+    if model.metadata.get("input_kind") != "transactions":
+        if as_of is not None:
+            raise ConfigError("--as-of applies only to a model trained on a transaction log; "
+                              "this model was trained on a customer table", where="--as-of",
+                              fix="drop --as-of")
+        return load(path)
+    from custseg.features import LogColumns, QualityRules, build_customer_features
+
+    log = dict(model.metadata.get("log") or {})
+    shares = {k: list(log[v]) for k, v in (("category", "categories"), ("channel", "channels"))
+              if log.get(v)}
+    try:
+        features = build_customer_features(
+            path, columns=LogColumns(**log["columns"]), as_of=as_of,
+            rules=QualityRules(cancel_prefix=log.get("cancel_prefix")),
+            date_format=log.get("date_format"), memory_limit=memory_limit,
+            share_values=shares)
+    except InputError as err:
+        # `custseg features` output (one row per customer) is scored as it is
+        table = _readable_table(path)
+        if table is not None and all(c in table.columns for c in model.input_columns):
+            return table
+        raise InputError(
+            f"the model was trained on a transaction log with columns "
+            f"{', '.join(repr(c) for c in log['columns'].values())}, and this input cannot "
+            f"be read the same way: {err.what}",
+            where=str(path),
+            fix="score a log with the same columns as the training log, or the customer "
+                "table `custseg features` writes from it") from None
+    return features.frame
+
+
+def _readable_table(path) -> pd.DataFrame | None:
+    from custseg.data import load
+    from custseg.exceptions import CustsegError
+
+    try:
+        return load(path)
+    except (CustsegError, OSError, ValueError):
+        return None

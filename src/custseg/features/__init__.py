@@ -6,7 +6,13 @@
 """
 
 from custseg.features.builder import FEATURE_DEFINITIONS, CustomerFeatures, build_customer_features
-from custseg.features.columns import LogColumns, detect_log_columns, looks_like_transaction_log
+from custseg.features.columns import (
+    LogColumns,
+    LogDetection,
+    detect_log,
+    detect_log_columns,
+    looks_like_transaction_log,
+)
 from custseg.features.quality import QualityRules
 from custseg.features.rfm import (
     RFM_SEGMENT_RULES,
@@ -31,10 +37,12 @@ __all__ = [
     "RFM_SEGMENT_RULES",
     "CustomerFeatures",
     "LogColumns",
+    "LogDetection",
     "QualityRules",
     "RFMRule",
     "RFMSegmenter",
     "build_customer_features",
+    "detect_log",
     "detect_log_columns",
     "looks_like_transaction_log",
     "rfm_scores",
