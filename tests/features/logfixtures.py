@@ -27,7 +27,7 @@ def order_items(n_customers: int = 250, seed: int = 0, start: str = "2018-01-01"
     rng = np.random.default_rng(seed)
     rows = []
     t0 = pd.Timestamp(start)
-    for c in range(n_customers):
+    for _ in range(n_customers):
         person = rng.bytes(16).hex()
         state = str(rng.choice(list(STATES)))
         city = str(rng.choice(STATES[state]))

@@ -82,8 +82,8 @@ def test_a_customer_table_with_a_date_and_money_is_not_a_log():
 
 
 def test_a_log_without_money_needs_an_item_column():
-    visits = pd.DataFrame({"member_id": [1, 1, 2, 2], "visit_date": ["2024-01-0%d" % i
-                                                                     for i in range(1, 5)]})
+    visits = pd.DataFrame({"member_id": [1, 1, 2, 2],
+                           "visit_date": [f"2024-01-0{i}" for i in range(1, 5)]})
     d = detect_log(visits)
     assert not d.is_log and d.why == "no money and no item column"
     visits["item"] = ["milk", "bread", "milk", "eggs"]
