@@ -64,7 +64,48 @@ def build_summary(result) -> dict[str, Any]:
         summary["transactions"] = result.transactions.to_dict()
     if result.rfm is not None:
         summary["rfm"] = _rfm_dict(result)
-    return to_jsonable(summary)
+    return gather_timings(to_jsonable(summary))
+
+
+def gather_timings(summary: dict[str, Any]) -> dict[str, Any]:
+    """Move every duration into ``timings_s``, so the rest of two runs compares equal.
+
+    Wall-clock times are the only part of a summary that differs between two
+    identical runs. Keys ending in ``_seconds`` anywhere else (a candidate's
+    ``fit_seconds``, ``final_fit_seconds`` ...) are removed there and added to
+    ``timings_s`` as ``"<algorithm> k=<k> fit"`` or ``"final_fit"``.
+
+    Example
+    -------
+    >>> s = gather_timings({"candidates": [{"algorithm": "kmeans", "k": 3,
+    ...                                     "fit_seconds": 0.0123}],
+    ...                     "timings_s": {"load": 0.5}})
+    >>> s["candidates"], s["timings_s"]
+    ([{'algorithm': 'kmeans', 'k': 3}], {'load': 0.5, 'kmeans k=3 fit': 0.012})
+    """
+    timings = dict(summary.get("timings_s") or {})
+
+    def walk(node: Any, label: str) -> Any:
+        if isinstance(node, dict):
+            if "algorithm" in node and "k" in node:
+                label = f"{node['algorithm']} k={node['k']} "
+            out = {}
+            for key, value in node.items():
+                if isinstance(key, str) and key.endswith("_seconds") and (
+                        value is None or isinstance(value, int | float)):
+                    if value is not None:
+                        timings.setdefault(label + key[: -len("_seconds")], round(value, 3))
+                    continue
+                out[key] = walk(value, label)
+            return out
+        if isinstance(node, list):
+            return [walk(v, label) for v in node]
+        return node
+
+    out = {key: (value if key == "timings_s" else walk(value, "")) for key, value in
+           summary.items()}
+    out["timings_s"] = timings
+    return out
 
 
 def _preprocess_dict(preprocessor) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from custseg.cli import exit_codes
-from custseg.cli.console import err_console, fail, out_console, print_segments, progress_callback
+from custseg.cli.console import fail, out_console, print_segments, progress_callback, say
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Customer segmentation: from a customer table or a transaction log to "
@@ -132,7 +132,11 @@ def run(
             engine=engine, spark_master=spark_master)
         cfg = RunConfig.from_toml(config, **options) if config else RunConfig().replace(**options)
         out_dir = out or Path("custseg-out") / input.stem.replace(" ", "_")
-        summary = _execute(input, cfg, out_dir, quiet)
+        from custseg.outputs import guarded_output
+
+        # -o checked and locked before any computation, held until the files are in place
+        with guarded_output(out_dir, inputs=[input, config]):
+            summary = _execute(input, cfg, out_dir, quiet)
     except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     _report_done(summary, out_dir, as_json, quiet)
@@ -171,19 +175,21 @@ def demo(
     try:
         from custseg.config import RunConfig
         from custseg.datasets import load_dataset
+        from custseg.outputs import guarded_output
 
-        out.parent.mkdir(parents=True, exist_ok=True)
-        data_file = out.parent / "demo_customers.csv"
-        load_dataset("demo").to_csv(data_file, index=False)
-        if not quiet:
-            err_console.print(f"Demo data written to {data_file} (custseg.datasets."
-                              "make_customers(3000, k=5, seed=42)); segmenting it...")
-        summary = _execute(data_file, RunConfig(seed=42), out, quiet)
+        with guarded_output(out):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            data_file = out.parent / "demo_customers.csv"
+            load_dataset("demo").to_csv(data_file, index=False)
+            if not quiet:
+                say(f"Demo data written to {data_file} (custseg.datasets."
+                    "make_customers(3000, k=5, seed=42)); segmenting it...", err=True)
+            summary = _execute(data_file, RunConfig(seed=42), out, quiet)
     except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     _report_done(summary, out, as_json, quiet)
     if not quiet and not as_json:
-        out_console.print(f"Open {out / 'report.html'} in a browser to read the report.")
+        say(f"Open {out / 'report.html'} in a browser to read the report.")
 
 
 @app.command()
@@ -207,15 +213,17 @@ def features(
             invoice=invoice, category=category, channel=channel, country=country).items() if v}
         source = str(transactions) if any(ch in str(transactions) for ch in "*?[") \
             else transactions
-        result = build_customer_features(source, columns=overrides or None, as_of=as_of,
-                                         memory_limit=memory_limit)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        if out.suffix.lower() == ".parquet":
-            result.frame.to_parquet(tmp, index=False)
-        else:
-            result.frame.to_csv(tmp, index=False, lineterminator="\n")
-        tmp.replace(out)
+        from custseg.outputs import guarded_output, staged_file
+        from custseg.safe_csv import write_csv
+
+        with guarded_output(out, inputs=[transactions], kind="file"):  # before the work
+            result = build_customer_features(source, columns=overrides or None, as_of=as_of,
+                                             memory_limit=memory_limit)
+            with staged_file(out, inputs=[transactions]) as tmp:
+                if out.suffix.lower() == ".parquet":
+                    result.frame.to_parquet(tmp, index=False)
+                else:
+                    write_csv(result.frame, tmp)
     except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     if as_json:
@@ -223,9 +231,9 @@ def features(
 
         sys.stdout.write(json.dumps(to_jsonable(result.to_dict()), indent=2) + "\n")
     elif not quiet:
-        out_console.print(f"{len(result.frame):,} customers written to {out}")
+        say(f"{len(result.frame):,} customers written to {out}")
         for note in result.notes:
-            out_console.print(f"- {note}", soft_wrap=True)
+            say(f"- {note}")
 
 
 @app.command()
@@ -238,27 +246,36 @@ def assign(
     quiet: Quiet = False, debug: Debug = False,
 ) -> None:
     """Score new customers with a saved model."""
+    renamed: dict[str, str] = {}
     try:
-        if engine == "spark":
-            from custseg.spark import assign_spark
+        from custseg.outputs import guarded_output, staged_file
 
-            n = assign_spark(model, input, out)
-        else:
-            from custseg.data import load
-            from custseg.persist import load_model
+        spark_parquet = engine == "spark" and out.suffix.lower() == ".parquet"
+        with guarded_output(out, inputs=[model, input], kind="file",
+                            spark_parquet=spark_parquet):
+            if engine == "spark":
+                from custseg.spark import assign_spark
 
-            fitted = load_model(model)
-            frame = load(input)
-            table = fitted.assign(frame)
-            tmp = out.with_name(f".{out.name}.tmp")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            table.to_csv(tmp, index=False, float_format="%.4f", lineterminator="\n")
-            tmp.replace(out)
-            n = len(table)
+                n = assign_spark(model, input, out)
+            else:
+                from custseg.data import load
+                from custseg.persist import load_model
+                from custseg.safe_csv import write_csv
+
+                fitted = load_model(model)
+                frame = load(input)
+                table = fitted.assign(frame)
+                renamed = dict(table.attrs.get("renamed_columns") or {})
+                with staged_file(out, inputs=[model, input]) as tmp:
+                    write_csv(table, tmp, float_format="%.4f")
+                n = len(table)
     except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     if not quiet:
-        out_console.print(f"{n:,} customers scored; written to {out}")
+        say(f"{n:,} customers scored; written to {out}")
+        for old, new in renamed.items():
+            say(f"note: id column {old!r} written as {new!r}, because {old!r} is one of "
+                "custseg's own output columns")
 
 
 @app.command()
@@ -272,19 +289,24 @@ def datasets(
         from custseg.datasets import list_datasets, load_dataset
 
         if name == "list":
+            from rich.markup import escape
             from rich.table import Table
 
             table = Table(title="Bundled datasets", title_justify="left")
             for column in ("name", "rows", "licence", "description"):
                 table.add_column(column)
             for ds_name, row in list_datasets().iterrows():
-                table.add_row(str(ds_name), str(row["rows"]), row["licence"], row["description"])
+                table.add_row(*(escape(str(v)) for v in (ds_name, row["rows"], row["licence"],
+                                                          row["description"])))
             out_console.print(table)
             return
         frame = load_dataset(name)
         target = out or Path(f"{name}.csv")
-        frame.to_csv(target, index=False, lineterminator="\n")
-        out_console.print(f"{len(frame):,} rows written to {target}")
+        from custseg.outputs import staged_file
+
+        with staged_file(target) as tmp:
+            frame.to_csv(tmp, index=False, lineterminator="\n")
+        say(f"{len(frame):,} rows written to {target}")
     except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
 

@@ -15,8 +15,22 @@ from rich.table import Table
 from custseg.cli import exit_codes
 from custseg.exceptions import CustsegError
 
-err_console = Console(stderr=True, highlight=False)
-out_console = Console(highlight=False)
+# User text (paths, column and segment names) is printed through these: no
+# highlighting and no :emoji: codes; markup only where a line is built with
+# escape() (see say()).
+err_console = Console(stderr=True, highlight=False, emoji=False)
+out_console = Console(highlight=False, emoji=False)
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print a line of plain text: never parsed as Rich markup (``x[/].csv`` is a path).
+
+    Example
+    -------
+    >>> say("written to out[/].csv")
+    written to out[/].csv
+    """
+    (err_console if err else out_console).print(text, markup=False, soft_wrap=True)
 
 
 @contextmanager
@@ -72,5 +86,8 @@ def print_segments(summary: dict, out_dir: str) -> None:
         out_console.print(f"[bold]Why:[/] {escape(selection['reason'])}", soft_wrap=True)
     for warning in summary.get("warnings", [])[:5]:
         out_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
-    out_console.print(f"Files written to [bold]{escape(out_dir)}[/]: segments.csv, summary.json, "
-                      "report.html, figures/, model.skops")
+    outputs = summary.get("outputs", {})
+    files = ["segments.csv", "summary.json"] + (["report.html"] if outputs.get("report", True)
+                                                else []) + ["figures/", "model.skops"]
+    out_console.print(f"Files written to [bold]{escape(out_dir)}[/]: {', '.join(files)}",
+                      soft_wrap=True)

@@ -155,19 +155,40 @@ def order_by_size(raw: np.ndarray) -> dict[int, int]:
     return mapping
 
 
+#: Column names custseg writes into segments.csv besides the id (DESIGN.md contract).
+SEGMENT_COLUMNS = ("row", "segment", "segment_name", "probability")
+
+
 def segments_frame(frame: pd.DataFrame, segments: np.ndarray, names: dict[int, str],
                    id_column: str | None, probability: np.ndarray | None = None) -> pd.DataFrame:
     """The segments.csv table: id (or row), segment, segment_name[, probability].
+
+    Our column names are a contract (a CRM import maps ``segment`` and
+    ``segment_name``), so they never change. An id column whose name is one
+    of them (compared ignoring case, as many CRM and SQL imports do:
+    ``segment``, ``Segment_Name``, ``probability``, ``row``) is written as
+    ``id_<name>`` instead, so the ids are never overwritten; the renaming is
+    recorded in ``out.attrs["renamed_columns"]`` (``{old: new}``) and the run
+    notes it in its decisions.
 
     Example
     -------
     >>> segments_frame(pd.DataFrame({"a": [1, 2]}), np.array([0, 1]), {0: "A", 1: "B"},
     ...                None)["segment_name"].tolist()
     ['A', 'B']
+    >>> out = segments_frame(pd.DataFrame({"segment": ["c1", "c2"]}), np.array([0, 1]),
+    ...                      {0: "A", 1: "B"}, "segment")
+    >>> list(out.columns), out["id_segment"].tolist(), out.attrs["renamed_columns"]
+    (['id_segment', 'segment', 'segment_name'], ['c1', 'c2'], {'segment': 'id_segment'})
     """
     out = pd.DataFrame(index=range(len(frame)))
+    renamed: dict[str, str] = {}
     if id_column and id_column in frame.columns:
-        out[id_column] = frame[id_column].to_numpy()
+        name = str(id_column)
+        if name.casefold() in SEGMENT_COLUMNS:
+            renamed[name] = f"id_{name}"
+            name = renamed[name]
+        out[name] = frame[id_column].to_numpy()
     else:
         out["row"] = np.arange(1, len(frame) + 1)
     out["segment"] = segments.astype(int)
@@ -175,6 +196,7 @@ def segments_frame(frame: pd.DataFrame, segments: np.ndarray, names: dict[int, s
     out["segment_name"] = [lookup.get(int(s), f"Segment {int(s)}") for s in segments]
     if probability is not None:
         out["probability"] = np.round(np.asarray(probability, dtype=float), 4)
+    out.attrs["renamed_columns"] = renamed
     return out
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from custseg.outputs import staged_output, write_summary
 from custseg.persist.model import versions
+from custseg.safe_csv import write_csv
 from custseg.spark.reader import ROW
-from custseg.summary import SCHEMA_VERSION, to_jsonable
+from custseg.summary import SCHEMA_VERSION, gather_timings, to_jsonable
 
 #: Up to this many rows segments.csv is written; above, Parquet ``segments/``.
 CSV_MAX_ROWS = 2_000_000
@@ -77,13 +78,18 @@ def build_summary(result) -> dict[str, Any]:
     }
     if result.transactions is not None:
         summary["transactions"] = result.transactions.to_dict()
-    return to_jsonable(summary)
+    return gather_timings(to_jsonable(summary))
 
 
 def write_outputs(result, out_dir: str | Path, *, report: bool = True) -> Path:
-    """Write everything into a staging folder, then swap it into ``out_dir``."""
+    """Write everything into a staging folder, then swap it into ``out_dir``.
+
+    The same checks, lock and marker as the local engine (:func:`staged_output`):
+    only a folder custseg wrote is replaced, never one holding the input.
+    """
     out_dir = Path(out_dir)
-    with staged_output(out_dir) as staging:
+    source = getattr(result, "source", None) or {}
+    with staged_output(out_dir, inputs=[source.get("path")]) as staging:
         clock = time.perf_counter()
         notes = _write_segments(result, staging)
         save_model(result, staging / MODEL_DIR)
@@ -91,8 +97,8 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True) -> Path:
         figures = save_figures(result, staging / "figures")
         result.timings["write"] = round(time.perf_counter() - clock, 3)
         summary = build_summary(result)
-        summary["outputs"] = {"folder": str(out_dir), "figures": figures, "report": report,
-                              "model": MODEL_DIR, **notes}
+        summary["outputs"] = {"figures": figures, "report": report, "model": MODEL_DIR,
+                              **notes}
         if report:
             (staging / "report.html").write_text(render(summary, result), encoding="utf-8")
         write_summary(summary, staging / "summary.json")
@@ -101,8 +107,7 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True) -> Path:
 
 def _write_segments(result, staging: Path) -> dict[str, str]:
     if result.n_rows < CSV_MAX_ROWS:
-        result.segments_table().to_csv(staging / "segments.csv", index=False,
-                                       float_format="%.4f", lineterminator="\n")
+        write_csv(result.segments_table(), staging / "segments.csv", float_format="%.4f")
         return {"segments": "segments.csv"}
     from pyspark.sql import functions as F  # noqa: N812 - the usual Spark alias
 
