@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, 
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from custseg.data.io import EXTREME_MAGNITUDE
 from custseg.preprocess._base import input_names, skewness, stride_sample
 
 
@@ -34,12 +35,18 @@ class MissingImputer(TransformerMixin, BaseEstimator):
         missing in at least ``indicator_share`` of rows; True/False always/never.
     indicator_share : threshold for "auto".
 
+    Values beyond ±``EXTREME_MAGNITUDE`` (1e30) are clipped to that bound: the
+    later steps square and cube values (variance, skewness), which overflows
+    float64 to inf/NaN for a single 1e308. (The file reader already reads such
+    values as missing, with a note; this guards tables passed as DataFrames.)
+
     Attributes
     ----------
     statistics_ : fill value per column.
     n_missing_ : missing values per column when fitting.
     missing_share_ : their share.
     indicator_ : columns (indices) that get a missing indicator.
+    n_extreme_ : values clipped to ±1e30 per column when fitting.
 
     Example
     -------
@@ -67,6 +74,8 @@ class MissingImputer(TransformerMixin, BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
+        self.n_extreme_ = (np.abs(X) > EXTREME_MAGNITUDE).sum(axis=0).astype(np.int64)
+        X = np.clip(X, -EXTREME_MAGNITUDE, EXTREME_MAGNITUDE)  # NaN stays NaN
         missing = np.isnan(X)
         self.n_missing_ = missing.sum(axis=0).astype(np.int64)
         self.missing_share_ = self.n_missing_ / max(X.shape[0], 1)
@@ -87,6 +96,7 @@ class MissingImputer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan",
                           reset=False, copy=True)
+        np.clip(X, -EXTREME_MAGNITUDE, EXTREME_MAGNITUDE, out=X)
         missing = np.isnan(X)
         flags = missing[:, self.indicator_].astype(np.float64)
         rows, cols = np.nonzero(missing)
