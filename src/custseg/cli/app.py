@@ -20,16 +20,18 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")]
 
-# Transaction-log column options, shared by `run` and `features`.
-CustomerCol = Annotated[str | None, typer.Option("--customer", help="Log: customer column.")]
-DateCol = Annotated[str | None, typer.Option("--date", help="Log: date column.")]
-AmountCol = Annotated[str | None, typer.Option("--amount", help="Log: amount column.")]
-QuantityCol = Annotated[str | None, typer.Option("--quantity", help="Log: quantity column.")]
-PriceCol = Annotated[str | None, typer.Option("--price", help="Log: unit price column.")]
-InvoiceCol = Annotated[str | None, typer.Option("--invoice", help="Log: order/invoice column.")]
-CategoryCol = Annotated[str | None, typer.Option("--category", help="Log: category column.")]
-ChannelCol = Annotated[str | None, typer.Option("--channel", help="Log: channel column.")]
-CountryCol = Annotated[str | None, typer.Option("--country", help="Log: country column.")]
+# Transaction-log column options, shared by `run` and `features`. Any of them makes
+# `run` read the input as a transaction log (no --input-kind transactions needed).
+_LOG = "Log: {} column (implies a log)."
+CustomerCol = Annotated[str | None, typer.Option("--customer", help=_LOG.format("customer"))]
+DateCol = Annotated[str | None, typer.Option("--date", help=_LOG.format("date"))]
+AmountCol = Annotated[str | None, typer.Option("--amount", help=_LOG.format("amount"))]
+QuantityCol = Annotated[str | None, typer.Option("--quantity", help=_LOG.format("quantity"))]
+PriceCol = Annotated[str | None, typer.Option("--price", help=_LOG.format("unit price"))]
+InvoiceCol = Annotated[str | None, typer.Option("--invoice", help=_LOG.format("order/invoice"))]
+CategoryCol = Annotated[str | None, typer.Option("--category", help=_LOG.format("category"))]
+ChannelCol = Annotated[str | None, typer.Option("--channel", help=_LOG.format("channel"))]
+CountryCol = Annotated[str | None, typer.Option("--country", help=_LOG.format("country"))]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Date features are measured "
                                                           "against (YYYY-MM-DD).")]
 MemoryLimit = Annotated[str | None, typer.Option(
@@ -239,13 +241,18 @@ def features(
 @app.command()
 def assign(
     model: Annotated[Path, typer.Argument(help="model.skops written by custseg run.")],
-    input: Annotated[Path, typer.Argument(help="New customers, same columns as training.")],
+    input: Annotated[Path, typer.Argument(help="New customers, same columns as training (a "
+                                                "new log for a model trained on a log).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="segments CSV to write.")] = Path(
         "segments.csv"),
     engine: Annotated[str, typer.Option("--engine", help="local or spark.")] = "local",
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Model trained on a log: date the new log's features are measured "
+                        "against (YYYY-MM-DD) [default: the day after its last line].")] = None,
+    memory_limit: MemoryLimit = None,
     quiet: Quiet = False, debug: Debug = False,
 ) -> None:
-    """Score new customers with a saved model."""
+    """Score new customers with a saved model (a new log, if it was trained on a log)."""
     renamed: dict[str, str] = {}
     try:
         from custseg.outputs import guarded_output, staged_file
@@ -258,12 +265,12 @@ def assign(
 
                 n = assign_spark(model, input, out)
             else:
-                from custseg.data import load
                 from custseg.persist import load_model
                 from custseg.safe_csv import write_csv
+                from custseg.workflow import load_for_model
 
                 fitted = load_model(model)
-                frame = load(input)
+                frame = load_for_model(fitted, input, as_of=as_of, memory_limit=memory_limit)
                 table = fitted.assign(frame)
                 renamed = dict(table.attrs.get("renamed_columns") or {})
                 with staged_file(out, inputs=[model, input]) as tmp:
