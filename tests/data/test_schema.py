@@ -43,7 +43,11 @@ def test_pii_by_name_and_content():
         "contact": [f"p{i}@mail.org" for i in range(30)],
         "addr": [f"{i} Baker Street" for i in range(30)],
         "tel_number": [f"+44 20 7946 {i:04d}" for i in range(30)],
-        "Full Name": [f"Person {i}" for i in range(30)],
+        # a name column is PII when its values look like names (issue 14: name alone is
+        # not proof); "Person 3"-style placeholders are not names
+        "Full Name": [f"{first} {last}" for first in ["Ann", "Bob", "Chloé", "Dmitri", "Eva",
+                                                      "Farid"]
+                      for last in ["Smith", "O'Brien", "Müller", "Ivanov", "García"]],
         "spend": [float(i % 7) * 2.5 for i in range(30)],
     })
     roles = {c.name: c.role for c in infer_schema(frame)}
