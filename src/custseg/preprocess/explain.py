@@ -31,6 +31,8 @@ def role_drop_reason(role: str, role_reason: str | None) -> str:
         return f"constant{detail}: a column with one value cannot separate customers"
     if role == "label":
         return f"external label{detail}: used only to validate segments, never a feature"
+    if role == "outcome":  # the schema's reason says how to use it anyway (--keep)
+        return f"outcome{detail}"
     return f"{what}{detail}: never a feature"
 
 
