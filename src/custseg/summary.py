@@ -53,6 +53,9 @@ def build_summary(result) -> dict[str, Any]:
         "metrics": explanation.get("metrics", {}),
         "validation": explanation.get("validation", {}),
         "segments": explanation.get("segments", []),
+        # outcome columns (churn flag, response...) and their overall rate/mean; each
+        # segment's own value is in segments[i].outcomes
+        "outcomes": explanation.get("outcomes", []),
         "rules": explanation.get("rules", {}),
         "warnings": list(result.warnings),
         "decisions": list(result.decisions),

@@ -53,10 +53,11 @@ def test_summary_json_round_trip(customers, design):
     raw = res.to_dict()
     _assert_plain(raw)
     doc = json.loads(json.dumps(raw, allow_nan=False))
-    assert set(doc) == {"segments", "metrics", "validation", "warnings"}
+    assert set(doc) == {"segments", "outcomes", "metrics", "validation", "warnings"}
+    assert doc["outcomes"] == []  # no outcome column in this table
     seg = doc["segments"][0]
     assert set(seg) == {"id", "name", "description", "size", "share", "value_share",
-                        "profile", "rules", "stability"}
+                        "profile", "outcomes", "rules", "stability"}
     assert seg["name"] == "First group" and seg["stability"] is None
     assert [s["id"] for s in doc["segments"]] == [0, 1, 2, 3, 4, -1]
     assert doc["segments"][-1]["name"] == "Unassigned" and doc["segments"][-1]["rules"] is None

@@ -128,5 +128,6 @@ def test_category_and_generic_words():
         "city": np.where(labels == 0, "Paris", rng.choice(["Rome", "Lyon"], 1000)),
         "Grocery": rng.normal(100, 10, 1000) + 50 * labels})
     names = name_segments(profile(frame, labels, features=list(frame.columns)))
-    assert names[1]["name"] == "App users, high grocery"
-    assert names[0]["name"].startswith("Mostly Paris")
+    # a level always comes with its column ("Yes users" said nothing)
+    assert names[1]["name"] == "Preferred channel: app, high grocery"
+    assert names[0]["name"].startswith("City: Paris")

@@ -129,3 +129,66 @@ def fmt_share(x: float) -> str:
     """
     text = f"{100 * x:.1f}"
     return (text[:-2] if text.endswith(".0") else text) + "%"
+
+
+# Unicode categories that never belong in a name or a sentence: controls (Cc), format
+# characters such as bidi overrides and zero-width joiners (Cf), separators that break
+# lines (Zl, Zp), private-use, surrogates and unassigned code points.
+_DROP_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
+
+
+def clean_text(text, limit: int | None = None) -> str:
+    """Text safe to show in a name or a sentence: no control/bidi characters, one-line,
+    capped at ``limit`` characters (cut at a word, with an ellipsis).
+
+    Column names and category levels come from user files: a right-to-left override
+    or a 100,000-character string must not garble or swamp a segment name.
+
+    >>> clean_text("Spend\\u202e (€)\\n2024")
+    'Spend (€) 2024'
+    >>> clean_text("a very long column name indeed", 16)
+    'a very long…'
+    """
+    import unicodedata
+
+    text = str(text)
+    if limit is not None and len(text) > 4 * limit + 64:
+        text = text[:4 * limit + 64]  # never walk a 100k-character string character by character
+    text = "".join(" " if ch in "\t\n\r\x0b\x0c" else ch for ch in text
+                   if ch in "\t\n\r\x0b\x0c" or unicodedata.category(ch) not in _DROP_CATEGORIES)
+    text = re.sub(r"\s+", " ", text).strip()
+    return cut_at_word(text, limit) if limit is not None else text
+
+
+def cut_at_word(text: str, limit: int, ellipsis: str = "…") -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, marked by ``ellipsis``.
+
+    >>> cut_at_word("Champions, high income, young", 24)
+    'Champions, high income…'
+    >>> cut_at_word("short", 24)
+    'short'
+    """
+    if len(text) <= limit:
+        return text
+    room = max(limit - len(ellipsis), 1)
+    head = text[:room + 1]
+    space = max(head.rfind(" "), -1)
+    cut = head[:space] if space >= room // 2 else text[:room]
+    return cut.rstrip(" ,;:-") + ellipsis
+
+
+def fmt_vs_limit(value: float, limit: float, digits: int = 2) -> str:
+    """``value`` rounded so that its comparison with ``limit`` reads right.
+
+    A silhouette of 0.2493 is below 0.25, but shown with two decimals it reads
+    "0.25 (below 0.25)". More decimals are used until the shown number differs
+    from the limit in the right direction.
+
+    >>> fmt_vs_limit(0.2493, 0.25), fmt_vs_limit(0.21, 0.25), fmt_vs_limit(0.59999, 0.6)
+    ('0.249', '0.21', '0.59999')
+    """
+    for d in range(digits, 8):
+        shown = round(float(value), d)
+        if (shown < limit) == (value < limit) and shown != limit:
+            return f"{value:.{d}f}"
+    return f"{value:.8g}"

@@ -48,8 +48,12 @@ class Explanation:
         """JSON for summary.json: ``segments``, ``metrics``, ``validation``, ``warnings``.
 
         Each segment: id, name, description, size, share, value_share, profile
-        (top features, numeric stats, category lifts), rules (with fidelity)
-        and stability (mean Jaccard and verdict, or None).
+        (top features, numeric stats, category lifts), outcomes (each outcome
+        column's rate, mean or top-level share against everyone), rules (each
+        with its precision and coverage; ``fidelity`` is the share of the
+        segment the rules find together) and stability (mean Jaccard and
+        verdict, or None). ``outcomes`` at the top level lists the outcome
+        columns with their overall statistic.
         """
         segments = []
         for seg in self.profiles.segments:
@@ -60,6 +64,9 @@ class Explanation:
                 "size": seg["size"], "share": seg["share"], "value_share": seg["value_share"],
                 "profile": {"top_features": seg["top_features"], "numeric": seg["numeric"],
                             "categorical": seg["categorical"]},
+                "outcomes": [{k: o[k] for k in ("column", "statistic", "level", "value",
+                                                "overall", "n", "text")}
+                             for o in seg["outcomes"]],
                 "rules": None if s == UNASSIGNED else {
                     "fidelity": self.rules.fidelity_per_segment.get(s),
                     "rules": [{k: r[k] for k in ("rule", "n_covered", "precision", "coverage")}
@@ -68,6 +75,7 @@ class Explanation:
         validation = self.validation.to_dict()
         return json_ready({
             "segments": segments,
+            "outcomes": self.profiles.outcomes_overview(),
             "metrics": {**self.validation.metrics, "rule_fidelity": self.rules.fidelity},
             "validation": {**validation, "rules": self.rules.to_dict(),
                            "features": self.profiles.to_dict()["features"],
@@ -85,6 +93,7 @@ def explain(
     schema: Schema | None = None,
     monetary: str | list[str] | bool | None = None,
     names: dict | None = None,
+    outcomes: str | list[str] | None = None,
     label_true=None,
     fit_predict=None,
     max_depth: int = 3,
@@ -102,6 +111,8 @@ def explain(
     features : original columns used as features.
     schema : column roles; its label column, if any, is used as ``label_true``.
     monetary : see :func:`profile`; ``names``: ``{segment: name}`` overrides.
+    outcomes : outcome columns to profile per segment (None: the schema's
+        ``outcome`` columns).
     label_true : a column name of ``frame`` or one value per row (never a feature).
     fit_predict : callable or estimator for bootstrap stability (skipped when None).
     max_depth, sample_size, n_boot, min_share, random_state : passed on.
@@ -135,7 +146,8 @@ def explain(
     if X_arr.shape[0] != len(frame):
         raise InputError(f"X has {X_arr.shape[0]} rows but the table has {len(frame)}",
                          where="explain(X)", fix="pass the feature matrix of the same customers")
-    prof = profile(frame, labels, features=feats, schema=schema, monetary=monetary)
+    prof = profile(frame, labels, features=feats, schema=schema, monetary=monetary,
+                   outcomes=outcomes)
     seg_names = name_segments(prof, overrides=names)
     prof.names = {s: v["name"] for s, v in seg_names.items()}
     rules = surrogate_rules(frame, labels, features=feats, max_depth=max_depth,

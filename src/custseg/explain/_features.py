@@ -37,7 +37,11 @@ _MONETARY = (
     r"^(total_)?(revenue|sales)$|(^|_)(revenue|sales)(_|$)",
     r"^(total_)?purchases$",
     r"^(total_)?amount$|(^|_)amount(_|$)",
+    r"(^|_)(amt|customer_value|clv|ltv|lifetime_value)(_|$)",
 )
+# Columns that match a money word but hold a rate, a count or a change, not money.
+_NOT_MONEY = re.compile(r"(freq|frequency|count|number|num|trx|share|rate|pct|prc|ratio|chng|"
+                        r"change|score_?rank|(^|_)ct(_|$)|page)")
 _MNT = re.compile(r"^mnt_")
 
 
@@ -176,11 +180,13 @@ def detect_monetary(frame: pd.DataFrame, features: list[str]) -> list[str]:
                and not pd.api.types.is_bool_dtype(frame[c])]
     ordered = [c for c in features if c in numeric] + [c for c in numeric if c not in features]
     keys = {c: snake(c) for c in ordered}
+    # a constant column (Z_Revenue in marketing_campaign.csv) says nothing about value
+    varies = {c: len(frame) < 2 or frame[c].nunique(dropna=True) > 1 for c in ordered
+              if any(re.search(p, keys[c]) for p in _MONETARY) or _MNT.search(keys[c])}
     for pattern in _MONETARY:
-        hits = [c for c in ordered if re.search(pattern, keys[c])
-                and not re.search(r"(freq|frequency|count|number|num|trx|share|rate|pct)",
-                                  keys[c])]
+        hits = [c for c in ordered if varies.get(c) and re.search(pattern, keys[c])
+                and not _NOT_MONEY.search(keys[c])]
         if hits:
             return [str(hits[0])]
-    mnt = [str(c) for c in ordered if _MNT.search(keys[c])]
+    mnt = [str(c) for c in ordered if varies.get(c) and _MNT.search(keys[c])]
     return sorted(mnt, key=list(frame.columns).index)

@@ -35,6 +35,7 @@ from custseg.explain._common import (
     UNASSIGNED,
     check_features,
     check_labels,
+    clean_text,
     fmt_number,
     fmt_share,
     json_ready,
@@ -63,6 +64,13 @@ class SegmentProfiles:
     kinds, units, scales : per feature.
     monetary : the column(s) whose sum is the customer's value.
     names : optional segment names shown next to the ids.
+    value_means : per segment, the mean value per customer (the sum of the
+        monetary columns; None without one); ``value_overall`` the population's.
+    outcomes : one dict per outcome column (churn flag, campaign response, model
+        score...): ``column``, ``kind`` (binary/numeric/categorical),
+        ``statistic`` (rate/mean/top_share), ``level``, ``overall``, ``label``
+        and ``by_segment`` ``{segment: {"value", "n", "level"}}``; see
+        :meth:`outcomes_of` and :meth:`outcome_table`.
     """
 
     n: int
@@ -79,6 +87,40 @@ class SegmentProfiles:
     monetary: list[str]
     names: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    value_means: dict[int, float | None] = field(default_factory=dict)
+    value_overall: float | None = None
+    outcomes: list[dict] = field(default_factory=list)
+
+    # ------------------------------------------------------------ outcomes
+    def outcomes_of(self, segment: int) -> list[dict]:
+        """Each outcome in ``segment`` next to the population: churn rate 23.4% vs 16.1%.
+
+        One dict per outcome column: ``column``, ``kind``, ``statistic``,
+        ``level`` (the counted level of a binary outcome; the segment's most
+        common level of a categorical one), ``value``, ``overall`` (the same
+        statistic over all customers), ``n`` (customers with a value) and ``text``.
+        """
+        out = []
+        for rec in self.outcomes:
+            seg = rec["by_segment"].get(segment)
+            if seg is None:
+                continue
+            overall = rec["overall"] if rec["kind"] != "categorical" else \
+                rec["level_shares"].get(seg["level"])
+            row = {"column": rec["column"], "kind": rec["kind"], "statistic": rec["statistic"],
+                   "level": seg.get("level", rec["level"]), "value": seg["value"],
+                   "overall": overall, "n": seg["n"]}
+            row["text"] = outcome_text(row)
+            out.append(row)
+        return out
+
+    def outcome_table(self) -> pd.DataFrame:
+        """One row per segment and outcome: segment, name, column, statistic, level,
+        value, overall, n (the report's "Outcomes by segment" table)."""
+        cols = ["segment", "name", "column", "statistic", "level", "value", "overall", "n"]
+        rows = [{"segment": s, "name": self.names.get(s), **{k: r[k] for k in cols[2:]}}
+                for s in self.segment_ids for r in self.outcomes_of(s)]
+        return pd.DataFrame(rows, columns=cols)
 
     # ------------------------------------------------------------ views
     def top_features(self, segment: int, n: int | None = TOP_N) -> list[dict]:
@@ -96,7 +138,7 @@ class SegmentProfiles:
                 rows.append({"feature": rec["feature"], "level": None, "kind": rec["kind"],
                              "effect_size": rec["effect_size"], "mean": rec["mean"],
                              "median": rec["median"], "overall_mean": rec["overall_mean"],
-                             "lift": None})
+                             "overall_median": rec["overall_median"], "lift": None})
         cat = self.categorical[self.categorical["segment"] == segment]
         if len(cat):
             cat = cat.dropna(subset=["effect_size"])
@@ -105,7 +147,8 @@ class SegmentProfiles:
                 rows.append({"feature": rec["feature"], "level": rec["level"],
                              "kind": "categorical", "effect_size": rec["effect_size"],
                              "mean": rec["share"], "median": None,
-                             "overall_mean": rec["overall_share"], "lift": rec["lift"]})
+                             "overall_mean": rec["overall_share"], "overall_median": None,
+                             "lift": rec["lift"]})
         rows.sort(key=lambda r: -abs(r["effect_size"]))
         for rec in rows:
             rec["direction"] = "higher" if rec["effect_size"] > 0 else "lower"
@@ -114,14 +157,15 @@ class SegmentProfiles:
 
     def _describe(self, rec: dict) -> str:
         d = f"effect {rec['effect_size']:+.2f}"
+        name = clean_text(rec["feature"], 60)  # a 100k-character column name stays short
         if rec["kind"] == "categorical":
-            return (f"{rec['feature']} = {rec['level']}: {fmt_share(rec['mean'])} vs "
+            return (f"{name} = {clean_text(rec['level'], 40)}: {fmt_share(rec['mean'])} vs "
                     f"{fmt_share(rec['overall_mean'])} overall (lift {rec['lift']:.2f}, {d})")
         if rec["kind"] == "binary":
-            return (f"{rec['feature']}: {fmt_share(rec['mean'])} vs "
+            return (f"{name}: {fmt_share(rec['mean'])} vs "
                     f"{fmt_share(rec['overall_mean'])} overall ({d})")
         unit = f" {self.units[rec['feature']]}" if rec["kind"] == "datetime" else ""
-        return (f"{rec['feature']}: mean {fmt_number(rec['mean'])} vs "
+        return (f"{name}: mean {fmt_number(rec['mean'])} vs "
                 f"{fmt_number(rec['overall_mean'])} overall{unit} ({d})")
 
     def to_frame(self) -> pd.DataFrame:
@@ -186,16 +230,25 @@ class SegmentProfiles:
             out.append(json_ready({
                 "id": s, "name": self.names.get(s), "unassigned": s == UNASSIGNED,
                 "size": self.sizes[s], "share": self.shares[s],
-                "value_share": self.value_shares[s],
+                "value_share": self.value_shares[s], "value_mean": self.value_means.get(s),
                 "top_features": self.top_features(s),
-                "numeric": numeric, "categorical": categorical}))
+                "numeric": numeric, "categorical": categorical,
+                "outcomes": self.outcomes_of(s)}))
         return out
+
+    def outcomes_overview(self) -> list[dict]:
+        """JSON-ready: one entry per outcome column with its overall statistic."""
+        return json_ready([{k: rec[k] for k in ("column", "kind", "statistic", "level",
+                                                 "overall", "n_present", "n_missing", "label")}
+                           for rec in self.outcomes])
 
     def to_dict(self) -> dict:
         """JSON-ready: population, features (kind, unit, scale), segments, notes."""
         feats = [{"name": f, "kind": k, "unit": self.units.get(f), "scale": self.scales.get(f)}
                  for f, k in self.kinds.items()]
-        return json_ready({"n": self.n, "monetary": self.monetary, "features": feats,
+        return json_ready({"n": self.n, "monetary": self.monetary,
+                           "value_overall": self.value_overall, "features": feats,
+                           "outcomes": self.outcomes_overview(),
                            "segments": self.segments, "notes": self.notes})
 
 
@@ -207,6 +260,7 @@ def profile(
     schema: Schema | None = None,
     monetary: str | list[str] | bool | None = None,
     names: dict[int, str] | None = None,
+    outcomes: str | list[str] | None = None,
 ) -> SegmentProfiles:
     """Profile each segment in the original units of ``frame``.
 
@@ -220,6 +274,9 @@ def profile(
         None detects it by name (``annual_spend``, ``monetary``, ``Mnt*``...),
         False turns value shares off.
     names : optional ``{segment: name}`` shown in tables.
+    outcomes : outcome columns (churn flag, campaign response, model score) to
+        profile per segment - never features; None takes the schema's
+        ``outcome`` columns.
 
     Example
     -------
@@ -255,6 +312,8 @@ def profile(
 
     money_cols = _money_columns(frame, feats, monetary)
     value_shares = _value_shares(frame, money_cols, seg_idx, ids)
+    value_means, value_overall = _value_means(frame, money_cols, seg_idx, ids)
+    outcome_cols = _outcome_columns(frame, outcomes, schema)
     numeric, standardised, scales = _numeric_stats(table, seg_idx, ids)
     categorical = _categorical_stats(table, seg_idx, ids)
     notes = list(table.notes)
@@ -268,7 +327,9 @@ def profile(
         n=n, segment_ids=ids, sizes=sizes, shares=shares, value_shares=value_shares,
         numeric=numeric, categorical=categorical, standardised=standardised,
         kinds=dict(table.kinds), units=dict(table.units), scales=scales, monetary=money_cols,
-        names={int(k): str(v) for k, v in (names or {}).items()}, notes=notes)
+        names={int(k): str(v) for k, v in (names or {}).items()}, notes=notes,
+        value_means=value_means, value_overall=value_overall,
+        outcomes=[_outcome(frame[c], str(c), seg_idx, ids) for c in outcome_cols])
 
 
 def _money_columns(frame: pd.DataFrame, feats: list[str], monetary) -> list[str]:
@@ -299,6 +360,154 @@ def _value_shares(frame, cols, seg_idx, ids) -> dict[int, float | None]:
         return {s: None for s in ids}
     per = np.bincount(seg_idx, weights=money, minlength=len(ids))
     return {s: float(per[i] / total) for i, s in enumerate(ids)}
+
+
+def _value_means(frame, cols, seg_idx, ids) -> tuple[dict[int, float | None], float | None]:
+    """Mean value per customer in each segment and overall (None without money columns)."""
+    if not cols:
+        return {s: None for s in ids}, None
+    money = np.column_stack([frame[c].to_numpy(dtype=float, na_value=np.nan) for c in cols])
+    present = ~np.isnan(money).all(axis=1)
+    money = np.nansum(money, axis=1)
+    if not present.any():
+        return {s: None for s in ids}, None
+    cnt = np.bincount(seg_idx[present], minlength=len(ids))
+    per = np.bincount(seg_idx[present], weights=money[present], minlength=len(ids))
+    return ({s: float(per[i] / cnt[i]) if cnt[i] else None for i, s in enumerate(ids)},
+            float(money[present].mean()))
+
+
+# ---------------------------------------------------------------- outcomes
+_TRUE_WORDS = {"1", "yes", "y", "true", "t"}
+_FALSE_WORDS = {"0", "no", "n", "false", "f"}
+
+
+def _outcome_columns(frame: pd.DataFrame, outcomes, schema: Schema | None) -> list[str]:
+    if outcomes is None:
+        cols = list(schema.names("outcome")) if schema is not None else []
+        return [c for c in cols if c in frame.columns]
+    cols = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+    for col in cols:
+        if col not in frame.columns:
+            raise InputError(f"outcome column {col!r} is not a column of the table",
+                             where="profile(outcomes=...)",
+                             fix="name columns of the table such as a churn flag or a "
+                                 "campaign response")
+    return [str(c) for c in dict.fromkeys(cols)]
+
+
+def _outcome_kind(series: pd.Series) -> tuple[str, np.ndarray, object]:
+    """``(kind, values, level)``: 0/1 indicators of the counted level of a two-valued
+    outcome, numbers of a numeric one, or level codes of a categorical one."""
+    present = series.dropna()
+    uniques = pd.unique(present)
+    if len(uniques) == 2:
+        words = {str(v).strip().lower(): v for v in uniques}
+        true = [v for w, v in words.items() if w in _TRUE_WORDS | {"1.0"}]
+        false = [v for w, v in words.items() if w in _FALSE_WORDS | {"0.0"}]
+        if len(true) == 1 and len(false) == 1:
+            level = true[0]
+        else:  # e.g. "Attrited Customer" / "Existing Customer": count the rarer one
+            counts = present.value_counts()
+            rarest = counts[counts == counts.min()].index
+            level = sorted(rarest, key=str)[-1]
+        values = np.where(series.isna(), np.nan, (series == level).to_numpy(dtype=float))
+        return "binary", values, level
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return "numeric", series.to_numpy(dtype=float, na_value=np.nan), None
+    codes, levels = pd.factorize(series.astype("string"), use_na_sentinel=True)
+    return "categorical", codes, levels
+
+
+def _outcome(series: pd.Series, column: str, seg_idx: np.ndarray, ids: list[int]) -> dict:
+    """One outcome column profiled per segment (see :meth:`SegmentProfiles.outcomes_of`)."""
+    k = len(ids)
+    kind, values, level = _outcome_kind(series.reset_index(drop=True))
+    rec: dict = {"column": column, "kind": kind, "level_shares": {}}
+    if kind == "categorical":
+        codes, levels = values, level
+        present = codes >= 0
+        counts = np.bincount(seg_idx[present] * len(levels) + codes[present],
+                             minlength=k * len(levels)).reshape(k, len(levels))
+        totals = counts.sum(axis=0)
+        n_present = int(totals.sum())
+        top = int(np.argmax(totals)) if len(levels) else 0
+        rec.update(statistic="top_share", level=str(levels[top]) if len(levels) else None,
+                   overall=float(totals[top] / n_present) if n_present else None,
+                   level_shares={str(levels[j]): float(totals[j] / n_present)
+                                 for j in range(len(levels))} if n_present else {},
+                   n_present=n_present)
+        by = {}
+        for i, s in enumerate(ids):
+            n_seg = int(counts[i].sum())
+            if n_seg:
+                j = int(np.argmax(counts[i]))
+                by[s] = {"value": float(counts[i, j] / n_seg), "n": n_seg,
+                         "level": str(levels[j])}
+            else:
+                by[s] = {"value": None, "n": 0, "level": None}
+        rec["by_segment"] = by
+    else:
+        present = ~np.isnan(values)
+        cnt = np.bincount(seg_idx[present], minlength=k)
+        tot = np.bincount(seg_idx[present], weights=values[present], minlength=k)
+        n_present = int(present.sum())
+        rec.update(statistic="rate" if kind == "binary" else "mean",
+                   level=None if level is None else _plain(level),
+                   overall=float(values[present].mean()) if n_present else None,
+                   n_present=n_present)
+        rec["by_segment"] = {s: {"value": float(tot[i] / cnt[i]) if cnt[i] else None,
+                                 "n": int(cnt[i])} for i, s in enumerate(ids)}
+    rec["n_missing"] = int(len(series) - rec["n_present"])
+    rec["label"] = outcome_label(rec)
+    return rec
+
+
+def _plain(value):
+    """A level as plain JSON: 1.0 -> 1, numpy scalars -> Python, else text."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        value = float(value)
+        return int(value) if value.is_integer() else value
+    return str(value)
+
+
+def outcome_label(rec: dict) -> str:
+    """What the outcome statistic is, in words: 'share with Churn = 1'.
+
+    >>> outcome_label({"column": "Churn", "statistic": "rate", "level": 1})
+    'share with Churn = 1'
+    >>> outcome_label({"column": "score", "statistic": "mean", "level": None})
+    'mean score'
+    """
+    column = clean_text(rec["column"], 60)
+    if rec["statistic"] == "rate":
+        return f"share with {column} = {clean_text(rec['level'], 40)}"
+    if rec["statistic"] == "mean":
+        return f"mean {column}"
+    return f"most common {column}"
+
+
+def outcome_text(row: dict) -> str:
+    """One outcome of one segment against everyone, in words.
+
+    >>> outcome_text({"column": "Churn", "statistic": "rate", "level": 1, "value": 0.234,
+    ...               "overall": 0.161})
+    'share with Churn = 1: 23.4% vs 16.1% overall'
+    >>> outcome_text({"column": "Segmentation", "statistic": "top_share", "level": "A",
+    ...               "value": 0.5, "overall": 0.25})
+    'most common Segmentation: A (50% of the segment vs 25% overall)'
+    """
+    value, overall = row.get("value"), row.get("overall")
+    if value is None:
+        return f"{outcome_label(row)}: no values in this segment"
+    if row["statistic"] == "rate":
+        return f"{outcome_label(row)}: {fmt_share(value)} vs {fmt_share(overall)} overall"
+    if row["statistic"] == "mean":
+        return f"{outcome_label(row)}: {fmt_number(value)} vs {fmt_number(overall)} overall"
+    return (f"{outcome_label(row)}: {clean_text(row['level'], 40)} ({fmt_share(value)} of the "
+            f"segment vs {fmt_share(overall or 0)} overall)")
 
 
 def _effect(n1, s1, q1, n, s, q) -> np.ndarray:

@@ -23,11 +23,18 @@ import numpy as np
 import pandas as pd
 
 from custseg.exceptions import ConfigError, InputError
-from custseg.explain._common import UNASSIGNED, check_labels, fmt_share, json_ready
+from custseg.explain._common import (
+    UNASSIGNED,
+    check_labels,
+    fmt_share,
+    fmt_vs_limit,
+    json_ready,
+)
 from custseg.explain._profile import SegmentProfiles
 
 DOMINANT_SHARE = 0.6
 WEAK_SILHOUETTE = 0.25
+DOUBTFUL_JACCARD = 0.6  # the "doubtful" verdict of evaluate.bootstrap_stability
 SINGLE_FEATURE_MIN = 0.8    # the lone strong feature is at least a large effect...
 SINGLE_FEATURE_RATIO = 3.0  # ...and at least 3x the next strongest one
 STABILITY_READING = ("mean Jaccard of a segment with its best match over bootstrap refits: "
@@ -288,14 +295,16 @@ def _warnings(res: Validation, min_share: float, profiles: SegmentProfiles | Non
                            f"{second:.2f}): it may be a slice of one variable rather than a "
                            "customer type.")
     if res.silhouette is not None and res.silhouette < WEAK_SILHOUETTE:
-        out.append(f"Weak structure: mean silhouette {res.silhouette:.2f} (below "
+        out.append(f"Weak structure: mean silhouette "
+                   f"{fmt_vs_limit(res.silhouette, WEAK_SILHOUETTE)} (below "
                    f"{WEAK_SILHOUETTE}): segments overlap, so treat them as a useful partition "
                    "rather than natural groups.")
     if res.stability is not None:
         for rec in res.stability.to_dict("records"):
             if rec["verdict"] == "doubtful":
                 out.append(f"Segment {rec['segment']} is unstable: mean Jaccard "
-                           f"{rec['mean_jaccard']:.2f} over bootstrap refits (below 0.6): it "
+                           f"{fmt_vs_limit(rec['mean_jaccard'], DOUBTFUL_JACCARD)} over "
+                           f"bootstrap refits (below {DOUBTFUL_JACCARD}): it "
                            "may not reappear on new data.")
     unassigned = res.sizes.get(UNASSIGNED, 0)
     if unassigned and unassigned / res.n > 0.05:
