@@ -1,9 +1,12 @@
 """The saved model: preprocessing + clusterer + segment names, in one skops file.
 
-skops stores objects without pickle's ability to run arbitrary code on load;
-:func:`load_model` lists the types a file holds and refuses any that are not
-from custseg, scikit-learn, NumPy, SciPy or prince, so a tampered
-file cannot execute code.
+skops stores objects without pickle's ability to run arbitrary code on load.
+:func:`load_model` goes further: before skops constructs anything it checks
+the file's size, member count, unpacked size and compression ratio, the shape
+every array declares, the depth of ``schema.json``, every type against the
+exact allow-list of :mod:`custseg.persist.trust` (functions refused) and the
+custseg version that wrote it (see :mod:`custseg.persist.guard` and
+docs/security.md), so a tampered file cannot execute code or exhaust memory.
 
 Example
 -------
@@ -30,10 +33,8 @@ import numpy as np
 import pandas as pd
 
 from custseg.exceptions import InputError, ModelMismatchError, UnsafeModelError
-
-#: Module prefixes whose types a model file may hold.
-TRUSTED_PREFIXES = ("custseg.", "sklearn.", "numpy.", "scipy.", "builtins.",
-                    "collections.", "prince.", "datetime.")
+from custseg.persist.guard import MODEL_FORMAT, inspect_model_file, installed_version
+from custseg.persist.trust import ALLOWED_TYPE_NAMES
 
 
 class SegmentationModel:
@@ -203,6 +204,10 @@ def segments_frame(frame: pd.DataFrame, segments: np.ndarray, names: dict[int, s
 def save_model(model: SegmentationModel, path: str | Path) -> Path:
     """Write ``model`` to a skops file.
 
+    Records the writing custseg version and :data:`MODEL_FORMAT` in
+    ``model.metadata`` (``custseg_version``, ``model_format``), so a file from
+    a newer custseg is refused with a clear message instead of misbehaving.
+
     Example
     -------
     >>> import tempfile, pathlib
@@ -217,29 +222,55 @@ def save_model(model: SegmentationModel, path: str | Path) -> Path:
     import skops.io as sio
 
     path = Path(path)
+    model.metadata = {**model.metadata, "custseg_version": installed_version(),
+                      "model_format": MODEL_FORMAT}
     sio.dump(model, path)
     return path
 
 
 def load_model(path: str | Path) -> SegmentationModel:
-    """Load a model written by :func:`save_model`, refusing untrusted types."""
+    """Load a model written by :func:`save_model`, refusing anything custseg does not write.
+
+    Every check runs before skops constructs a single object: size and zip
+    limits, array headers, JSON depth, the exact type allow-list (functions
+    refused) and the version (see :mod:`custseg.persist.guard`). Raises
+    :class:`UnsafeModelError` or :class:`InputError` (exit code 2 on the
+    command line).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "model.skops"
+    >>> _ = bad.write_text("not a model")
+    >>> load_model(bad)
+    Traceback (most recent call last):
+    ...
+    custseg.exceptions.InputError: not a custseg model file (not a skops zip archive) ...
+    """
     import skops.io as sio
 
     path = Path(path)
     if not path.is_file():
         raise InputError("model file not found", where=str(path),
                          fix="pass the model.skops written by `custseg run`")
+    inspect_model_file(path)
     try:
+        # skops' own report, as a second opinion: every name must be on custseg's list
         untrusted = sio.get_untrusted_types(file=path)
-    except Exception as err:  # skops raises zipfile/json errors on damaged files
+    except Exception as err:  # skops raises zipfile/json/type errors on damaged files
         raise InputError(f"not a custseg model file ({type(err).__name__})", where=str(path),
                          fix="pass the model.skops written by `custseg run`") from None
-    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    refused = [t for t in untrusted if t not in ALLOWED_TYPE_NAMES]
     if refused:
         raise UnsafeModelError(
-            f"the model file holds types custseg does not trust: {', '.join(refused[:5])}",
+            f"the model file holds types custseg never writes: {', '.join(refused[:5])}",
             where=str(path), fix="only load model files written by custseg")
-    model = sio.load(path, trusted=untrusted)
+    try:
+        model = sio.load(path, trusted=untrusted)
+    except Exception as err:  # a file that passed every check but does not rebuild
+        raise InputError(f"the model file could not be rebuilt ({type(err).__name__}: "
+                         f"{str(err)[:200]})", where=str(path),
+                         fix="retrain the model with `custseg run`") from None
     if not isinstance(model, SegmentationModel):
         raise InputError(f"the file holds a {type(model).__name__}, not a custseg model",
                          where=str(path), fix="pass the model.skops written by `custseg run`")
