@@ -42,7 +42,9 @@ from custseg.exceptions import ConfigError, InputFileNotFoundError
 
 KNOWN_ALGORITHMS = ("kmeans", "minibatch_kmeans", "bisecting_kmeans", "hierarchical", "ward",
                     "average", "complete", "gmm", "hdbscan", "kprototypes", "rfm")
-DEFAULT_K = (2, 12)
+#: 2-10 segments by default; the range widens (to at most 12) only when the best k sits at
+#: its edge with structure (custseg.selection.WIDEN_MAX)
+DEFAULT_K = (2, 10)
 MAX_K = 100
 
 
@@ -90,6 +92,8 @@ class RunConfig:
     threads: int | None = None
     # explanation and outputs
     names: dict[int, str] = field(default_factory=dict)
+    #: candidates with a segment below this share of customers are not chosen (unless none
+    #: qualifies): a segment of 7 customers is not a marketing segment
     min_segment_share: float = 0.02
     report: bool = True
     engine: str = "local"

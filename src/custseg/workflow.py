@@ -122,13 +122,20 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
 
     notify("preprocess", 2, len(STAGES))
     clock = time.perf_counter()
-    preprocessor, X = _preprocess(frame, schema, config, source)
+    from custseg.selection import capture_warnings, summarize_warnings
+
+    with capture_warnings() as caught:  # counted in the decisions, never printed
+        preprocessor, X = _preprocess(frame, schema, config, source)
+    decisions += [f"library warnings while preprocessing: {w}" for w in
+                  summarize_warnings(caught)]
     timings["preprocess"] = time.perf_counter() - clock
 
     notify("segment", 3, len(STAGES))
     clock = time.perf_counter()
-    segmenter, raw_labels, probability = _segment(X, frame, preprocessor, config, rfm,
-                                                  progress)
+    with capture_warnings() as caught:  # counted in the decisions, never printed
+        segmenter, raw_labels, probability, preprocessor, X = _segment(
+            X, frame, preprocessor, config, rfm, progress)
+    decisions += _selection_decisions(segmenter, summarize_warnings(caught))
     if getattr(preprocessor, "categorical_indices_", None) and \
             config.algorithms != ["kprototypes"]:
         decisions.append("algorithms: kprototypes only, because --mixed kprototypes keeps "
@@ -146,8 +153,11 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
         rfm_names = {label_map[int(code)]: segmenter.segment_names_[int(code)]
                      for code in np.unique(raw_labels)}
         config = config.replace(names={**rfm_names, **config.names})
-    explanation = _explain(frame, labels, X, preprocessor, schema, config, segmenter,
-                           label_map)
+    with capture_warnings() as caught:
+        explanation = _explain(frame, labels, X, preprocessor, schema, config, segmenter,
+                               label_map)
+    decisions += [f"library warnings while explaining: {w}" for w in
+                  summarize_warnings(caught)]
     names = {int(seg["id"]): seg["name"] for seg in explanation.to_dict()["segments"]}
     timings["explain"] = time.perf_counter() - clock
 
@@ -393,7 +403,7 @@ def _segment(X: np.ndarray, frame: pd.DataFrame, preprocessor, config: RunConfig
         from custseg.features import RFMSegmenter
 
         segmenter = RFMSegmenter().fit(frame)
-        return segmenter, np.asarray(segmenter.labels_), None
+        return segmenter, np.asarray(segmenter.labels_), None, preprocessor, X
     from custseg.selection import Segmenter
 
     algorithms = [a for a in config.algorithms if a != "rfm"]
@@ -421,8 +431,11 @@ def _segment(X: np.ndarray, frame: pd.DataFrame, preprocessor, config: RunConfig
     widen = config.k == DEFAULT_K
     segmenter = Segmenter(algorithms=tuple(algorithms), k=config.k, random_state=config.seed,
                           silhouette_sample=config.silhouette_sample, progress=progress,
-                          widen=widen, **params)
-    segmenter.fit(X)
+                          widen=widen, min_segment_share=config.min_segment_share, **params)
+    discrete = _discrete_features(frame, preprocessor)
+    segmenter.fit(X, discrete=discrete)
+    segmenter, preprocessor, X = _prefer_continuous(segmenter, preprocessor, X, frame,
+                                                    discrete)
     estimator = segmenter.best_estimator_
     probability = None
     if hasattr(estimator, "predict_proba"):
@@ -430,7 +443,75 @@ def _segment(X: np.ndarray, frame: pd.DataFrame, preprocessor, config: RunConfig
             probability = np.asarray(estimator.predict_proba(X)).max(axis=1)
         except (AttributeError, NotImplementedError):
             probability = None
-    return segmenter, np.asarray(estimator.predict(X)), probability
+    return segmenter, np.asarray(estimator.predict(X)), probability, preprocessor, X
+
+
+def _discrete_features(frame: pd.DataFrame, preprocessor) -> pd.DataFrame | None:
+    """The used features that are categories or have a few values (degenerate check)."""
+    from custseg.selection import discrete_columns
+
+    used = [c for c in preprocessor.features_used_ if c in frame.columns]
+    cols = discrete_columns(frame[used]) if used else []
+    return frame[cols].reset_index(drop=True) if cols else None
+
+
+#: weight factor of the discrete columns when the segments were their cross-tab cells.
+#: 0.1 shrinks their coordinates to about a third: tied values stop dominating the
+#: distances while the columns still describe the segments
+DISCRETE_DOWNWEIGHT = 0.1
+
+
+def _prefer_continuous(segmenter, preprocessor, X, frame, discrete):
+    """Segments that are only cross-tab cells: try again with those columns down-weighted."""
+    check = segmenter.selection_.evidence.get("degenerate_check") or {}
+    if not check.get("cells_fired") or discrete is None:
+        return segmenter, preprocessor, X
+    cols = list(check["columns"])
+    continuous = [c for c in preprocessor.features_used_ if c not in discrete.columns]
+    first = (f"The first choice ({segmenter.algorithm_} with k={segmenter.n_clusters_}) gave "
+             f"the value combinations of {', '.join(map(repr, cols))}")
+    if not continuous:
+        segmenter.selection_.evidence["notes"].append(
+            f"{first}; every feature is discrete, so there is no continuous behaviour to "
+            "segment on instead.")
+        segmenter.selection_.refresh()
+        return segmenter, preprocessor, X
+    why = "the first segments were only the value combinations of these columns"
+    prep2 = preprocessor.reweighted(frame, dict.fromkeys(cols, DISCRETE_DOWNWEIGHT), why)
+    X2 = np.asarray(prep2.transform(frame), dtype=float)
+    second = clone_segmenter(segmenter).fit(X2, discrete=discrete)
+    again = second.selection_.evidence.get("degenerate_check") or {}
+    if again.get("fired"):
+        segmenter.selection_.evidence["notes"].append(
+            f"{first}. Tried again with them weighted {DISCRETE_DOWNWEIGHT:g}: still "
+            "degenerate, so the first choice is kept.")
+        segmenter.selection_.refresh()
+        return segmenter, preprocessor, X
+    second.selection_.evidence["notes"].append(
+        f"{first}, a pivot table. Tried again with those columns weighted "
+        f"{DISCRETE_DOWNWEIGHT:g} so the segments follow the continuous behaviour "
+        f"({', '.join(map(repr, continuous[:6]))}{', ...' if len(continuous) > 6 else ''}); "
+        "that solution is not degenerate and is the one written.")
+    second.selection_.evidence["rerun"] = {"first_algorithm": segmenter.algorithm_,
+                                           "first_k": int(segmenter.n_clusters_),
+                                           "downweighted": cols,
+                                           "factor": DISCRETE_DOWNWEIGHT}
+    second.selection_.refresh()
+    return second, prep2, X2
+
+
+def clone_segmenter(segmenter):
+    """An unfitted copy with the same parameters."""
+    from sklearn.base import clone
+
+    return clone(segmenter)
+
+
+def _selection_decisions(segmenter, outer: list[str]) -> list[str]:
+    """Decision lines for the captured library warnings (scan and final fit)."""
+    selection = getattr(segmenter, "selection_", None)
+    inner = list(selection.evidence.get("library_warnings", [])) if selection else []
+    return [f"library warnings during segmentation: {w}" for w in inner + outer]
 
 
 def _explain(frame, labels, X, preprocessor, schema, config, segmenter, label_map):

@@ -77,7 +77,8 @@ def run(
         "--algorithms", help="Comma-separated: kmeans, hierarchical, gmm, bisecting_kmeans, "
                              "minibatch_kmeans, hdbscan, kprototypes, rfm.")] = None,
     k: Annotated[str | None, typer.Option("--k", help="Number of segments or a range, e.g. 5 "
-                                          "or 2-12 [default: 2-12].")] = None,
+                                          "or 2-12 [default: 2-10, widened to at most 12 when the "
+                                          "best k sits at 10].")] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Column to leave out "
                                                       "(repeat or comma-separate).")] = None,
     keep: Annotated[list[str] | None, typer.Option("--keep", help="Column to keep even if "
@@ -105,6 +106,9 @@ def run(
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
     no_stability: Annotated[bool, typer.Option("--no-stability",
                                                help="Skip bootstrap stability.")] = False,
+    min_segment_share: Annotated[float | None, typer.Option(
+        "--min-segment-share", help="Smallest segment, as a share of customers, that the "
+                                    "choice of k accepts [default: 0.02].")] = None,
     no_feature_selection: Annotated[bool, typer.Option(
         "--no-feature-selection", help="Keep every candidate column (no relevance or "
                                       "duplicate screening).")] = False,
@@ -131,6 +135,7 @@ def run(
             threads=threads,
             report=False if no_report else None, stability=False if no_stability else None,
             select_features=False if no_feature_selection else None,
+            min_segment_share=min_segment_share,
             engine=engine, spark_master=spark_master)
         cfg = RunConfig.from_toml(config, **options) if config else RunConfig().replace(**options)
         out_dir = out or Path("custseg-out") / input.stem.replace(" ", "_")

@@ -74,6 +74,8 @@ def block_treatment(block: dict, decisions: dict, *, column: str | None = None,
         reason += (f"; shares one feature's weight with {others} (weight {block['weight']:g}): "
                    "they describe the same thing, e.g. a city and its coordinates, and would "
                    "otherwise count twice")
+    elif block.get("weight_reason"):  # down-weighted by the relevance screen
+        reason += "; " + block["weight_reason"]
     elif block.get("weight", 1.0) != 1.0:
         reason += f"; weighted {block['weight']:g} as asked (--weight)"
     return treatment if summary_only else (treatment, reason)

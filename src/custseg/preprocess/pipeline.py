@@ -48,8 +48,11 @@ from custseg.preprocess.geo import GeoEncoder
 from custseg.preprocess.numeric import MissingImputer, SkewTransformer, Winsorizer
 from custseg.preprocess.options import PreprocessOptions
 from custseg.preprocess.relevance import (
+    BEHAVIOURAL_CORE,
+    LOW_RELEVANCE_WEIGHT,
     correlation_ratio,
     near_duplicates,
+    relevance_plan,
     segment_structure_scores,
 )
 
@@ -404,32 +407,57 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
             cols.extend(range(a, b))
             sub_slices.append((start, start + b - a))
             start += b - a
-        protected = [n for n, i in enumerate(keep_idx)
-                     if any(c in keep for c in blocks[i]["columns"])]
+        protected = self._protected(blocks, keep_idx, keep, decisions)
         scores = segment_structure_scores(Z[:, cols], sub_slices,
                                           threshold=opts.relevance_threshold,
-                                          protected=protected,
+                                          protected=[n for n, why in protected.items()
+                                                     if "--keep" in why],
                                           random_state=rng.randint(2**31 - 1))
-        order = np.argsort(scores)
-        n_left = len(keep_idx)
-        irrelevant = set()
-        for n in order:
-            block = blocks[keep_idx[n]]
-            for c in block["columns"]:
+        for n, i in enumerate(keep_idx):
+            for c in blocks[i]["columns"]:
                 decisions[c]["stats"]["relevance"] = round(float(scores[n]), 4)
-            if scores[n] >= opts.relevance_threshold or n in protected or n_left <= 2:
+        discrete = [_is_discrete(blocks[i], decisions) for i in keep_idx]
+        last = {n for n, i in enumerate(keep_idx) if blocks[i]["group"] == "demographics"}
+        plan = relevance_plan(scores, threshold=opts.relevance_threshold, discrete=discrete,
+                              protected=protected, last=last)
+        irrelevant = set()
+        for n, what in plan.items():
+            block = blocks[keep_idx[n]]
+            why_low = (f"score {scores[n]:.3f} (share of its variance explained by provisional "
+                       f"segments; below {opts.relevance_threshold})")
+            if what == "drop":
+                irrelevant.add(keep_idx[n])
+                for c in block["columns"]:
+                    decisions[c]["reason"] = f"no segment structure: {why_low}"
                 continue
-            irrelevant.add(keep_idx[n])
-            n_left -= 1
-            for c in block["columns"]:
-                decisions[c]["reason"] = (
-                    f"no segment structure: score {scores[n]:.3f} (share of its variance "
-                    f"explained by provisional segments; below {opts.relevance_threshold})")
+            if not self._user_weighted(block):
+                block["weight"] *= LOW_RELEVANCE_WEIGHT
+                block["weight_reason"] = (f"weak segment structure ({why_low}), kept because "
+                                          f"{what}; weighted {block['weight']:g}")
         self.blocks_ = [b for i, b in enumerate(blocks) if i not in dropped | irrelevant]
         for i in dropped | irrelevant:
             for c in blocks[i]["columns"]:
                 decisions[c]["treatment"] = "not used (" + block_treatment(
                     blocks[i], decisions, summary_only=True) + " when tested)"
+
+    def _protected(self, blocks, keep_idx, keep, decisions) -> dict[int, str]:
+        """Features the relevance screen never drops (position in keep_idx -> why)."""
+        out = {}
+        for n, i in enumerate(keep_idx):
+            cols = blocks[i]["columns"]
+            if any(c in keep for c in cols):
+                out[n] = "you asked to keep it (--keep)"
+            elif any(c in BEHAVIOURAL_CORE for c in cols):
+                out[n] = ("it is part of the behavioural core of a purchase log (recency, "
+                          "frequency, monetary value, tenure)")
+            elif any(str(d["reason"]).startswith("near-duplicate") and
+                     f"with {blocks[i]['name']}:" in d["reason"] for d in decisions.values()):
+                out[n] = "it also stands for a near-duplicate column that was dropped"
+        return out
+
+    def _user_weighted(self, block: dict) -> bool:
+        weights = self.weights or {}
+        return any(c in weights for c in block["columns"]) or block["group"] in weights
 
     def _share_measurements(self, Z, slices, dropped, decisions, opts) -> None:
         """A category and the numbers it almost fixes (a city and its coordinates) share a weight.
@@ -584,6 +612,41 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
             w = np.sqrt(block["weight"]) if block["kind"] != "codes" else 1.0
             out.extend([w] * block["n_out"])
         return np.asarray(out, dtype=np.float64)
+
+    def reweighted(self, frame: pd.DataFrame, factors: dict[str, float],
+                   why: str) -> CustomerPreprocessor:
+        """A copy whose blocks holding these columns weigh ``factor`` times as much.
+
+        Used when the segments turned out to be the cells of a cross-tab of a few
+        discrete columns: the run is tried again with them down-weighted. The PCA
+        (or FAMD) projection, if any, is refitted on the new weights; every other
+        decision stays as it was, and the columns' reasons say what changed.
+
+        Example
+        -------
+        >>> from custseg.datasets import make_customers
+        >>> frame = make_customers(300, k=3, seed=2)
+        >>> prep = CustomerPreprocessor(select_features=False, pca="off").fit(frame)
+        >>> low = prep.reweighted(frame, {"age": 0.1}, "a test")
+        >>> [b["weight"] for b in low.blocks_ if b["columns"] == ["age"]]
+        [0.1]
+        """
+        import copy
+
+        check_is_fitted(self, "blocks_")
+        out = copy.deepcopy(self)
+        decisions = {d["column"]: d for d in out.decisions_}
+        for block in out.blocks_:
+            hit = [c for c in block["columns"] if c in factors]
+            if not hit:
+                continue
+            block["weight"] *= float(factors[hit[0]])
+            for c in block["columns"]:
+                decisions[c]["reason"] += f"; weighted {block['weight']:g} because {why}"
+                decisions[c]["stats"]["weight"] = block["weight"]
+        if out.pca_model_ is not None:
+            out._fit_pca(frame, out._options(), check_random_state(out.random_state))
+        return out
 
     # ------------------------------------------------------------ transform
     def transform(self, X) -> np.ndarray:
@@ -749,6 +812,17 @@ def _integer_identifier(sample: pd.Series, n_present: int) -> bool:
         return False
     span = values.max() - values.min() + 1
     return bool(span <= 1.5 * n_present or np.all(np.diff(values) > 0))
+
+
+def _is_discrete(block: dict, decisions: dict) -> bool:
+    """A category, or a number with only a few values (counts such as 1-6 products)."""
+    if block["kind"] in ("category", "codes", "frequency"):
+        return True
+    if block["kind"] != "numeric":
+        return False
+    # 12 values: the "number of products" and "months inactive" style columns of the shared
+    # tables have 2-11; the amounts, balances and counts of activity have dozens or more
+    return all((decisions[c]["stats"].get("n_unique") or 99) <= 12 for c in block["columns"])
 
 
 def _short(value) -> str:

@@ -72,19 +72,27 @@ hits unchanged; chosen before looking at seeds 10-14, it was exact there on
 3
 """
 
-from custseg.selection._kgrid import parse_k
+from custseg.selection._degenerate import cell_check, discrete_columns, tie_check
+from custseg.selection._kgrid import WIDEN_MAX, parse_k
 from custseg.selection._result import SelectionResult
 from custseg.selection._rule import INDEX_WEIGHTS, consensus_score, rank_candidates
 from custseg.selection._segmenter import Segmenter
 from custseg.selection._threads import limit_threads, threads_in_use
+from custseg.selection._warnings import capture_warnings, summarize_warnings
 
 __all__ = [
     "INDEX_WEIGHTS",
+    "WIDEN_MAX",
     "Segmenter",
     "SelectionResult",
+    "capture_warnings",
+    "cell_check",
     "consensus_score",
+    "discrete_columns",
     "limit_threads",
     "parse_k",
     "rank_candidates",
+    "summarize_warnings",
     "threads_in_use",
+    "tie_check",
 ]

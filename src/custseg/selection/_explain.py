@@ -1,10 +1,19 @@
-"""Turn the ranked candidates into a SelectionResult with plain-English reasons."""
+"""Turn the ranked candidates into a SelectionResult with plain-English reasons.
+
+The result is built in two steps so that every sentence comes from the record:
+:func:`build_result` gathers the facts into ``SelectionResult.evidence``
+(numbers, checks, notes), then :func:`confidence_of` and :func:`render_reason`
+derive the confidence and the reason text from that record alone. A later
+change to the record (the final k written, a degenerate check, a rerun)
+re-renders with :meth:`SelectionResult.refresh`.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from custseg.selection._degenerate import degenerate_sentence
 from custseg.selection._density import density_sentence
 from custseg.selection._result import SelectionResult
 from custseg.selection._rule import (
@@ -19,100 +28,210 @@ NAMES = {"silhouette": "silhouette", "calinski_harabasz": "Calinski-Harabasz",
          "bic": "BIC", "icl": "ICL"}
 BETTER_HIGH = {"silhouette": True, "calinski_harabasz": True, "davies_bouldin": False,
                "wb_index": False, "gap": True, "stability": True}
+#: "high" needs all of these (Kaufman & Rousseeuw's "reasonable structure" for the
+#: silhouette; a mean ARI over refits of 0.85; three indices peaking at the chosen k)
+HIGH_SILHOUETTE, HIGH_STABILITY, HIGH_AGREEING = 0.5, 0.85, 3
 
 
-def _fmt(v: float) -> str:
-    return "n/a" if v is None or not np.isfinite(v) else (f"{v:.3g}" if abs(v) < 1000
-                                                           else f"{v:,.0f}")
+def _fmt(v: float | None) -> str:
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
-def _why_not(win: pd.Series, other: pd.Series) -> str:
-    worse = [NAMES.get(c, c) for c, high in BETTER_HIGH.items()
-             if c in win and pd.notna(win[c]) and pd.notna(other[c])
-             and ((other[c] < win[c]) if high else (other[c] > win[c]))]
-    label = f"{other['algorithm']} with k={int(other['k'])}"
-    if not worse:
-        return f"The runner-up, {label}, is close: it is not worse on any single index."
-    return (f"The runner-up, {label} (score {other['score']:.2f}), is worse on "
-            f"{', '.join(worse)}.")
+def _fmt_vs(v: float, threshold: float) -> str:
+    """``v`` with enough digits that it never prints equal to the threshold it misses."""
+    text = _fmt(v)
+    digits = 3
+    while np.isfinite(v) and v != threshold and float(text.replace(",", "")) == threshold \
+            and digits < 8:
+        digits += 1
+        text = f"{v:.{digits}g}"
+    return text
+
+
+def _worse(win: pd.Series, other: pd.Series) -> list[str]:
+    return [NAMES.get(c, c) for c, high in BETTER_HIGH.items()
+            if c in win and pd.notna(win[c]) and pd.notna(other[c])
+            and ((other[c] < win[c]) if high else (other[c] > win[c]))]
 
 
 def build_result(table: pd.DataFrame, chosen: dict, gap1, widened, gen_notes,
-                 density: dict | None = None) -> SelectionResult:
-    algo, k = chosen["algorithm"], int(chosen["k"])
+                 density: dict | None = None, *, min_share: dict | None = None,
+                 degenerate: dict | None = None, k_written: int | None = None,
+                 library_warnings: list[str] | None = None) -> SelectionResult:
+    """Gather the facts of the choice into a :class:`SelectionResult` and render it."""
+    algo, k_fit = chosen["algorithm"], int(chosen["k"])
+    k = int(k_written) if k_written is not None else k_fit
     ranked = table.sort_values("rank")
-    others = ranked[~((ranked["algorithm"] == algo) & (ranked["k"] == k))]
+    others = ranked[~((ranked["algorithm"] == algo) & (ranked["k"] == k_fit))]
+    if "eligible" in others:  # runners-up are what could have been chosen
+        eligible = others[others["eligible"]]
+        others = eligible if len(eligible) else others
     runners = [{"algorithm": r["algorithm"], "k": int(r["k"]), "score": float(r["score"])}
                for _, r in others.head(3).iterrows()]
     votes = index_votes(table, algo)
-    agree = sorted(name for name, kv in votes.items() if kv == k)
+    agree = sorted(name for name, kv in votes.items() if kv == k_fit)
     sil, stab = float(chosen["silhouette"]), float(chosen["stability"])
     gap_k, gap_se = float(chosen["gap"]), float(chosen["gap_se"])
-    # no-structure check: k segments must beat one segment on the gap statistic by more
-    # than one standard error and by GAP_GAIN_MIN, and show a silhouette >= 0.25
     gap_ok = True
     if gap1 is not None and np.isfinite(gap_k):
-        gap_ok = gap_k - gap1[0] > max(GAP_GAIN_MIN, gap_se)
-    sil_ok = np.isfinite(sil) and sil >= SIL_NO_STRUCTURE
-    structure = bool(gap_ok and sil_ok)
-    stable = np.isfinite(stab) and stab >= STABILITY_STABLE
-    if not structure:
-        confidence = "low"
-    elif sil >= 0.5 and (not np.isfinite(stab) or stab >= 0.85) and len(agree) >= 3:
-        confidence = "high"
-    else:
-        confidence = "medium"
-    density_fired = bool(density and density["fired"])
-    capped = density_fired and confidence == "high"
-    if capped:
-        confidence = "medium"
-    n_idx = len(votes)
-    parts = [f"Chose {algo} with k={k} (consensus score {chosen['score']:.2f}, best of "
-             f"{len(table)} candidates)."]
+        gap_ok = bool(gap_k - gap1[0] > max(GAP_GAIN_MIN, gap_se))
+    runner = None
+    if len(others):
+        other = others.iloc[0]
+        row = table[(table["algorithm"] == algo) & (table["k"] == k_fit)].iloc[0]
+        runner = {"algorithm": other["algorithm"], "k": int(other["k"]),
+                  "score": float(other["score"]), "worse_on": _worse(row, other)}
+    evidence = {"index_votes": votes, "agreeing_indices": agree, "n_indices": len(votes),
+                "score": float(chosen["score"]), "n_candidates": len(table),
+                "k_fitted": k_fit,
+                "gap_k1": None if gap1 is None else float(gap1[0]),
+                "gap_chosen": gap_k, "gap_se_chosen": gap_se, "gap_ok": gap_ok,
+                "silhouette": sil, "stability": stab, "widened": widened,
+                "generator_notes": dict(gen_notes), "guard_note": chosen.get("guard_note"),
+                "runner_up": runner,
+                "covariance_type": chosen["covariance_type"]
+                if isinstance(chosen.get("covariance_type"), str) else None,
+                "min_share": min_share, "density_check": density,
+                "degenerate_check": degenerate,
+                "library_warnings": list(library_warnings or []), "notes": []}
+    result = SelectionResult(algorithm=algo, k=k, confidence="low", structure_found=False,
+                             reason="", runners_up=runners, candidates=table,
+                             evidence=evidence)
+    return refresh(result)
+
+
+def refresh(result: SelectionResult) -> SelectionResult:
+    """Recompute structure, confidence and reason from the record (in place)."""
+    ev = result.evidence
+    sil = ev["silhouette"]
+    sil_ok = bool(np.isfinite(sil) and sil >= SIL_NO_STRUCTURE)
+    result.structure_found = bool(ev.get("gap_ok", True) and sil_ok)
+    result.confidence, ev["confidence_capped_by"] = confidence_of(result)
+    result.reason = render_reason(result)
+    return result
+
+
+def _fired(check) -> bool:
+    return bool(check and check.get("fired"))
+
+
+def _tiny(ev: dict) -> bool:
+    share = ev.get("min_share") or {}
+    return bool(share.get("threshold") and share.get("chosen") is not None
+                and share["chosen"] < share["threshold"])
+
+
+def confidence_of(result: SelectionResult) -> tuple[str, list[str]]:
+    """(confidence, what capped it): high / medium / low from the record.
+
+    Low: no structure (gap or silhouette), or degenerate segments (cross-tab cells,
+    tied rows). High: silhouette >= 0.5, stability >= 0.85 (or not measured), three
+    indices peaking at the chosen k, and none of: density check fired, a segment
+    below the minimum share, fewer segments written than fitted. Otherwise medium.
+    """
+    ev = result.evidence
+    capped: list[str] = []
+    if not result.structure_found:
+        return "low", ["no structure"]
+    if _fired(ev.get("degenerate_check")):
+        return "low", ["degenerate"]
+    sil, stab = ev["silhouette"], ev["stability"]
+    strong = (sil >= HIGH_SILHOUETTE and (not np.isfinite(stab) or stab >= HIGH_STABILITY)
+              and len(ev["agreeing_indices"]) >= HIGH_AGREEING)
+    if not strong:
+        return "medium", []
+    if _fired(ev.get("density_check")):
+        capped.append("density")
+    if _tiny(ev):
+        capped.append("tiny segment")
+    if ev.get("k_fitted") is not None and ev["k_fitted"] != result.k:
+        capped.append("empty segments")
+    return ("medium" if capped else "high"), capped
+
+
+def render_reason(result: SelectionResult) -> str:
+    """The reason text, from the record only (k = segments written)."""
+    ev, algo, k = result.evidence, result.algorithm, result.k
+    k_fit = ev.get("k_fitted", k)
+    parts = [f"Chose {algo} with k={k} (consensus score {ev['score']:.2f}, best of "
+             f"{ev['n_candidates']} candidates)."]
+    if k_fit != k:
+        parts.append(f"The {algo} fit was asked for {k_fit} segments but only {k} received "
+                     f"customers, so {k} segments were written.")
+    agree, n_idx = ev["agreeing_indices"], ev["n_indices"]
     if agree:
         names = ", ".join(NAMES[a] for a in agree)
         verb = "reach their" if len(agree) > 1 else "reaches its"
         parts.append(f"{len(agree)} of {n_idx} validity indices ({names}) {verb} best "
-                     f"value at k={k} for {algo}.")
+                     f"value at k={k_fit} for {algo}.")
     else:
-        parts.append(f"No single index peaks at k={k}; it wins on the combined ranking.")
-    if isinstance(chosen.get("covariance_type"), str):
-        parts.append(f"The mixture's covariance type '{chosen['covariance_type']}' was chosen "
+        parts.append(f"No single index peaks at k={k_fit}; it wins on the combined ranking.")
+    if ev.get("covariance_type"):
+        parts.append(f"The mixture's covariance type '{ev['covariance_type']}' was chosen "
                      "by BIC.")
-    parts.append(f"Silhouette {_fmt(sil)}, resampling stability (mean ARI over refits) "
-                 f"{_fmt(stab)}{' (stable)' if stable else ''}.")
-    if chosen.get("guard_note"):
-        parts.append(chosen["guard_note"])
-    if len(others):
-        parts.append(_why_not(chosen_row(table, algo, k), others.iloc[0]))
+    stab = ev["stability"]
+    stable = np.isfinite(stab) and stab >= STABILITY_STABLE
+    parts.append(f"Silhouette {_fmt(ev['silhouette'])}, resampling stability (mean ARI over "
+                 f"refits) {_fmt(stab)}{' (stable)' if stable else ''}.")
+    if ev.get("guard_note"):
+        parts.append(ev["guard_note"])
+    share = ev.get("min_share") or {}
+    if share.get("excluded"):
+        if share.get("none_eligible"):
+            parts.append(f"Every candidate had a segment below the minimum segment share of "
+                         f"{share['threshold']:.0%}, so the best-scoring one was kept; its "
+                         f"smallest segment holds {share['chosen']:.1%} of the customers.")
+        else:
+            parts.append(f"{share['excluded']} candidates with a segment below "
+                         f"{share['threshold']:.0%} of the customers (min_segment_share) or "
+                         "with empty segments were not eligible.")
+    runner = ev.get("runner_up")
+    if runner:
+        label = f"{runner['algorithm']} with k={runner['k']}"
+        if runner["worse_on"]:
+            parts.append(f"The runner-up, {label} (score {runner['score']:.2f}), is worse on "
+                         f"{', '.join(runner['worse_on'])}.")
+        else:
+            parts.append(f"The runner-up, {label}, is close: it is not worse on any single "
+                         "index.")
+    widened = ev.get("widened")
     if widened:
-        parts.append(f"The best k sat at the upper end of the range ({widened['from']}), so "
-                     f"the range was widened to {widened['to']}.")
-    if density_fired:
-        parts.append(density_sentence(density, k, confidence_capped=capped))
-    if not structure:
+        parts.append(f"The best k sat at the upper end of the range ({widened['from']}) with "
+                     f"a silhouette of at least {SIL_NO_STRUCTURE}, so the range was widened "
+                     f"to {widened['to']}.")
+    capped = ev.get("confidence_capped_by") or []
+    density = ev.get("density_check")
+    if _fired(density):
+        parts.append(density_sentence(density, k, confidence_capped="density" in capped))
+    degenerate = ev.get("degenerate_check")
+    if _fired(degenerate):
+        parts.append(degenerate_sentence(degenerate, k))
+    if "tiny segment" in capped:
+        parts.append(f"The smallest segment holds only {share['chosen']:.1%} of the customers "
+                     "(below the minimum share), so confidence is medium, not high.")
+    if not result.structure_found:
         why = []
-        if not gap_ok:
+        if not ev.get("gap_ok", True):
             why.append(f"k={k} barely beats a single segment on the gap statistic "
-                       f"(gap {_fmt(gap_k)} +/- {_fmt(gap_se)} vs {_fmt(gap1[0])} for k=1; "
-                       f"a gain of at least {GAP_GAIN_MIN} is required)")
-        if not sil_ok:
-            why.append(f"the silhouette {_fmt(sil)} is below {SIL_NO_STRUCTURE}")
+                       f"(gap {_fmt(ev['gap_chosen'])} +/- {_fmt(ev['gap_se_chosen'])} vs "
+                       f"{_fmt(ev['gap_k1'])} for k=1; a gain of at least {GAP_GAIN_MIN} is "
+                       "required)")
+        sil = ev["silhouette"]
+        if not (np.isfinite(sil) and sil >= SIL_NO_STRUCTURE):
+            why.append(f"the silhouette {_fmt_vs(sil, SIL_NO_STRUCTURE)} is below "
+                       f"{SIL_NO_STRUCTURE}")
         tail = ("treat the segments as an arbitrary partition of a continuum, not natural "
-                "groups." if not density_fired else "the density groups above describe the "
-                "data better than these segments do.")
+                "groups." if not _fired(density) else "the density groups above describe "
+                "the data better than these segments do.")
         parts.append("Segments are NOT well supported: " + " and ".join(why) +
-                     f". k={k} is only the best of weak options; {tail}")
-    evidence = {"index_votes": votes, "agreeing_indices": agree,
-                "gap_k1": None if gap1 is None else float(gap1[0]),
-                "gap_chosen": gap_k, "gap_se_chosen": gap_se, "silhouette": sil,
-                "stability": stab, "widened": widened, "generator_notes": dict(gen_notes),
-                "covariance_type": chosen["covariance_type"]
-                if isinstance(chosen.get("covariance_type"), str) else None,
-                "density_check": density}
-    return SelectionResult(algorithm=algo, k=k, confidence=confidence, structure_found=structure,
-                           reason=" ".join(parts), runners_up=runners, candidates=table,
-                           evidence=evidence)
+                      f". k={k} is only the best of weak options; {tail}")
+    parts.extend(ev.get("notes") or [])
+    if ev.get("library_warnings"):
+        parts.append("Library warnings during the scan: " + "; ".join(ev["library_warnings"])
+                     + ".")
+    return " ".join(parts)
 
 
 def chosen_row(table: pd.DataFrame, algo: str, k: int) -> pd.Series:

@@ -37,6 +37,23 @@ class SelectionResult:
     candidates: pd.DataFrame
     evidence: dict = field(default_factory=dict)
 
+    def refresh(self) -> SelectionResult:
+        """Re-derive structure, confidence and reason after the evidence changed.
+
+        Example
+        -------
+        >>> from sklearn.datasets import make_blobs
+        >>> from custseg.selection import Segmenter
+        >>> X, _ = make_blobs(300, centers=3, random_state=0)
+        >>> sel = Segmenter(algorithms=("kmeans",), k=(2, 4), n_stability=0).fit(X).selection_
+        >>> sel.evidence["notes"].append("A note added later.")
+        >>> sel.refresh().reason.endswith("A note added later.")
+        True
+        """
+        from custseg.selection._explain import refresh
+
+        return refresh(self)
+
     def to_frame(self) -> pd.DataFrame:
         """The candidates table, best first, with a ``chosen`` column."""
         df = self.candidates.sort_values("rank").reset_index(drop=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from numbers import Integral
+from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
@@ -17,7 +17,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from custseg.evaluate import bootstrap_stability
+from custseg.evaluate import bootstrap_stability, silhouette_from_distances
 from custseg.exceptions import ConfigError
 from custseg.models import (
     DEFAULT_ALGORITHMS,
@@ -30,16 +30,18 @@ from custseg.models import (
 )
 from custseg.models.mixed import mismatch_embedding
 from custseg.selection._candidates import LINKAGES, Candidate, CandidateGenerator, _seed
+from custseg.selection._degenerate import cell_check, discrete_columns, tie_check
 from custseg.selection._density import density_check
 from custseg.selection._explain import build_result
 from custseg.selection._indices import GapReference, compute_indices, sample_distances
-from custseg.selection._kgrid import parse_k
-from custseg.selection._rule import STABILITY_STABLE, rank_candidates
+from custseg.selection._kgrid import WIDEN_MAX, parse_k
+from custseg.selection._rule import SIL_NO_STRUCTURE, STABILITY_STABLE, rank_candidates
 from custseg.selection._threads import limit_threads, threads_in_use
+from custseg.selection._warnings import capture_warnings, summarize_warnings
 
 COLUMNS = ["algorithm", "k", "silhouette", "calinski_harabasz", "davies_bouldin", "wb_index",
            "gap", "gap_se", "bic", "icl", "covariance_type", "stability",
-           "stability_min_jaccard", "n_found", "fit_seconds"]
+           "stability_min_jaccard", "n_found", "min_share", "fit_seconds"]
 
 
 def _size_order(raw: np.ndarray, k: int) -> np.ndarray:
@@ -49,6 +51,13 @@ def _size_order(raw: np.ndarray, k: int) -> np.ndarray:
     mapping = np.empty(size.size, dtype=np.int64)
     mapping[order] = np.arange(size.size)
     return mapping
+
+
+def _min_share(labels: np.ndarray) -> float:
+    """Smallest segment's share of all rows (noise counts in no segment)."""
+    sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(1)
+    sizes = sizes[sizes > 0]
+    return float(sizes.min() / len(labels)) if len(sizes) else 0.0
 
 
 def _has_proba(self) -> bool:
@@ -63,8 +72,9 @@ class Segmenter(ClusterMixin, BaseEstimator):
     algorithms : sequence of str
         Family aliases or algorithm names (see ``custseg.models.ALGORITHM_FAMILIES``).
     k : int, (low, high) tuple, range or list
-        Candidate numbers of segments. A tuple range is widened (up to twice
-        its upper end) when the best k sits at the upper edge and ``widen``.
+        Candidate numbers of segments. A tuple range whose upper end is below 12
+        is widened (up to twice its upper end, never past 12) when ``widen``, the
+        best eligible k sits at the upper edge and its silhouette shows structure.
     random_state : int or None
     selection_sample : int
         Selection runs on a seeded sample of at most this many rows.
@@ -88,8 +98,20 @@ class Segmenter(ClusterMixin, BaseEstimator):
         ``CustomerPreprocessor(mixed="kprototypes")`` (its ``categorical_indices_``).
         Only the kprototypes algorithm accepts them; the validity indices are then
         computed on an embedding whose squared distances equal k-prototypes' cost.
+    min_segment_share : float
+        Candidates with a segment below this share of the (sampled) rows, or with
+        empty segments, are not chosen unless no candidate qualifies (the reason
+        says so). 0 (the default of the estimator) lets any size win; ``custseg run``
+        passes 0.02 (``--min-segment-share``).
     progress : callable or None
         ``progress(stage, done, total)``, called as work advances.
+
+    Fitting accepts ``discrete``, an optional DataFrame of the discrete feature
+    columns of the same rows (categories, columns with a few values): the
+    degenerate check then tests whether the segments are only the cells of a
+    cross-tab of one to three of them. Whether the silhouette comes from tied
+    rows is always checked. Library warnings raised during the fit are counted
+    in ``selection_.evidence["library_warnings"]``, never printed.
 
     >>> from sklearn.datasets import make_blobs
     >>> X, _ = make_blobs(600, centers=4, random_state=1)
@@ -111,14 +133,15 @@ class Segmenter(ClusterMixin, BaseEstimator):
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "density_check": ["boolean"],
         "categorical_features": ["array-like", None],
+        "min_segment_share": [Interval(Real, 0, 0.5, closed="left")],
         "progress": [callable, None],
     }
 
-    def __init__(self, algorithms=DEFAULT_ALGORITHMS, k=(2, 12), random_state=0, *,
+    def __init__(self, algorithms=DEFAULT_ALGORITHMS, k=(2, 10), random_state=0, *,
                  selection_sample: int = 20_000, silhouette_sample: int = 5000,
                  n_stability: int = 5, n_gap_refs: int = 5, widen: bool = True,
                  n_init: int = 3, n_threads: int | None = None, density_check: bool = True,
-                 categorical_features=None,
+                 categorical_features=None, min_segment_share: float = 0.0,
                  progress: Callable[[str, int, int], None] | None = None):
         self.algorithms = algorithms
         self.k = k
@@ -132,6 +155,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self.n_threads = n_threads
         self.density_check = density_check
         self.categorical_features = categorical_features
+        self.min_segment_share = min_segment_share
         self.progress = progress
 
     # ------------------------------------------------------------------
@@ -140,15 +164,28 @@ class Segmenter(ClusterMixin, BaseEstimator):
             self.progress(stage, done, total)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Scan, select and fit the chosen model on all rows of ``X``."""
+    def fit(self, X, y=None, discrete=None):
+        """Scan, select and fit the chosen model on all rows of ``X``.
+
+        ``discrete``: optional DataFrame of discrete feature columns of the same rows,
+        for the degenerate (cross-tab cells) check.
+        """
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=3)
-        with limit_threads(self.n_threads) as n_threads:
+        if discrete is not None:
+            discrete = pd.DataFrame(discrete).reset_index(drop=True)
+            if len(discrete) != X.shape[0]:
+                raise ConfigError(f"discrete has {len(discrete)} rows but X has {X.shape[0]}",
+                                  where="Segmenter.fit(discrete=...)",
+                                  fix="pass the discrete feature columns of the same rows")
+        with limit_threads(self.n_threads) as n_threads, capture_warnings() as caught:
             self.threads_used_ = n_threads if self.n_threads else threads_in_use()
-            self._fit(np.asarray(X, dtype=np.float64))
+            self._fit(np.asarray(X, dtype=np.float64), discrete)
+            # counted, summarised in the reason and evidence, never printed
+            self.selection_.evidence["library_warnings"] = summarize_warnings(caught, 100)
+            self.selection_.refresh()
         return self
 
-    def _fit(self, X: np.ndarray) -> None:
+    def _fit(self, X: np.ndarray, discrete: pd.DataFrame | None = None) -> None:
         n = X.shape[0]
         ks, can_widen = parse_k(self.k, n)
         names = [self.algorithms] if isinstance(self.algorithms, str) else list(self.algorithms)
@@ -181,15 +218,18 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self._candidates: dict[tuple[str, int], Candidate] = {}
         rows = self._scan(Xs, algos, ks)
         widened = None
-        table = rank_candidates(pd.DataFrame(rows, columns=COLUMNS))
-        best = table.loc[table["rank"] == 1].iloc[0]
-        if self.widen and can_widen and int(best["k"]) == max(ks) and max(ks) < m - 1:
-            new_hi = min(2 * max(ks), m - 1)
+        table = self._rank(rows, ks)
+        best = self._best(table)
+        # widen only with evidence (the best eligible k at the edge shows structure) and
+        # never past WIDEN_MAX: k ran away to 17-22 on ordinary real tables before
+        new_hi = min(2 * max(ks), WIDEN_MAX, m - 1)
+        if self.widen and can_widen and int(best["k"]) == max(ks) and new_hi > max(ks) and \
+                np.isfinite(best["silhouette"]) and best["silhouette"] >= SIL_NO_STRUCTURE:
             extra = list(range(max(ks) + 1, new_hi + 1))
             rows += self._scan(Xs, algos, extra, start=len(rows))
             widened = {"from": int(max(ks)), "to": int(new_hi)}
             ks = ks + extra
-            table = rank_candidates(pd.DataFrame(rows, columns=COLUMNS))
+            table = self._rank(rows, ks)
         table = self._stability(Xs, table, algos, base)
         self._choose(table)
         chosen = self._chosen
@@ -204,6 +244,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
         raw = np.asarray(est.labels_)
         self.label_order_ = _size_order(raw, k)
         self.labels_ = self._relabel(raw)
+        sizes = np.bincount(self.labels_[self.labels_ >= 0], minlength=1)
+        k_written = int((sizes > 0).sum())
         fit_seconds = time.perf_counter() - t0
         self._tick("final fit", 1, 1)
         # -- structure check: gap at k=1 vs chosen -----------------------------
@@ -215,11 +257,18 @@ class Segmenter(ClusterMixin, BaseEstimator):
             final = self.labels_ if sel_rows is None else self.labels_[sel_rows]
             density = density_check(Xi, final, k, _seed(base, 15))
             self._tick("density check", 1, 1)
+        final = self.labels_ if sel_rows is None else self.labels_[sel_rows]
+        degenerate = self._degenerate(discrete, final, sel_rows, base)
+        share = {"threshold": float(self.min_segment_share),
+                 "chosen": round(float(sizes[sizes > 0].min() / n), 4) if k_written else None,
+                 "excluded": int((~table["eligible"]).sum()),
+                 "none_eligible": bool(not table["eligible"].any())}
         self.selection_ = build_result(table, chosen, gap1=gap1, widened=widened,
-                                       gen_notes=gen.notes, density=density)
+                                       gen_notes=gen.notes, density=density, min_share=share,
+                                       degenerate=degenerate, k_written=k_written)
         self.candidates_ = self.selection_.to_frame().drop(columns="chosen")
         self.algorithm_ = self.selection_.algorithm
-        self.n_clusters_ = k
+        self.n_clusters_ = k_written
         self.sampled_ = self._describe_sampling(n, m, sel_rows, sil_rows, gap_rows, est,
                                                 fit_seconds)
         self.selection_.evidence["sampling"] = self.sampled_
@@ -243,6 +292,30 @@ class Segmenter(ClusterMixin, BaseEstimator):
                               fix="use algorithms=('kprototypes',), or preprocess with "
                                   "mixed='onehot' or 'famd' for the other algorithms")
         return cat
+
+    def _degenerate(self, discrete, final: np.ndarray, sel_rows, base: int) -> dict:
+        """Cross-tab cells (needs ``discrete``) and tied rows, on the selection sample."""
+        out: dict = {"fired": False, "cells": None, "ties": None}
+        D, rows = self._sil_D, self._sil_rows
+        lab = final[rows]
+        ok = lab >= 0
+        if len(np.unique(lab[ok])) >= 2:
+            idx = np.flatnonzero(ok)
+            sil = float(silhouette_from_distances(D, lab) if ok.all() else
+                        silhouette_from_distances(D[np.ix_(idx, idx)], lab[ok]))
+            out["ties"] = tie_check(D, self._Xi[rows], lab, sil)
+        if discrete is not None and discrete.shape[1]:
+            sub = discrete if sel_rows is None else discrete.iloc[sel_rows]
+            cols = discrete_columns(sub)
+            if cols:
+                cells = cell_check(sub[cols].reset_index(drop=True), final, _seed(base, 17))
+                out.update({key: cells[key] for key in ("columns", "purity", "min_purity",
+                                                         "cells", "sample_rows")})
+                out["cells_fired"] = cells["fired"]
+                if not cells["fired"]:
+                    out["cells"] = None
+        out["fired"] = bool(out.get("cells_fired") or (out["ties"] or {}).get("fired"))
+        return out
 
     # ------------------------------------------------------------------
     def _scan(self, Xs, algos, ks, start: int = 0) -> list[dict]:
@@ -270,6 +343,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
                          "icl": cand.extra.get("icl", np.nan),
                          "covariance_type": cand.extra.get("covariance_type"),
                          "stability": np.nan, "stability_min_jaccard": np.nan,
+                         "min_share": _min_share(cand.labels),
                          "fit_seconds": cand.fit_seconds})
         self._tick("scan", len(jobs), len(jobs))
         return rows
@@ -291,9 +365,10 @@ class Segmenter(ClusterMixin, BaseEstimator):
         """Resampling stability of the top candidates (the guard of the rule)."""
         if self.n_stability == 0:
             return table
-        top = set(table.nsmallest(3, "rank").index)
-        for algo in table["algorithm"].unique():
-            sub = table[table["algorithm"] == algo]
+        pool = table[table["eligible"]] if table["eligible"].any() else table
+        top = set(pool.nsmallest(3, "rank").index)
+        for algo in pool["algorithm"].unique():
+            sub = pool[pool["algorithm"] == algo]
             top.add(sub["rank"].idxmin())
         m = Xs.shape[0]
         rng = np.random.RandomState(_seed(base, 11))
@@ -314,9 +389,25 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self._tick("stability", len(todo), len(todo))
         return table
 
-    def _choose(self, table: pd.DataFrame) -> None:
-        """Rank 1 wins unless it is unstable and a close, stable candidate exists."""
+    def _rank(self, rows: list[dict], ks: list[int]) -> pd.DataFrame:
+        """Scores and ranks, plus ``eligible``: every segment non-empty and large enough."""
+        table = rank_candidates(pd.DataFrame(rows, columns=COLUMNS))
+        full = (table["n_found"] >= table["k"]) | (table["algorithm"] == "hdbscan")
+        table["eligible"] = full & (table["min_share"] >= self.min_segment_share - 1e-12)
+        return table
+
+    @staticmethod
+    def _best(table: pd.DataFrame) -> pd.Series:
+        """Best-ranked eligible row (best-ranked row when none is eligible)."""
         ordered = table.sort_values("rank")
+        pool = ordered[ordered["eligible"]]
+        return (pool if len(pool) else ordered).iloc[0]
+
+    def _choose(self, table: pd.DataFrame) -> None:
+        """Best eligible row wins unless it is unstable and a close, stable one exists."""
+        ordered = table.sort_values("rank")
+        if ordered["eligible"].any():
+            ordered = ordered[ordered["eligible"]]
         winner = ordered.iloc[0]
         note = None
         if pd.notna(winner["stability"]) and winner["stability"] < 0.5:
