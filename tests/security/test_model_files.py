@@ -447,6 +447,39 @@ def test_a_cached_node_is_refused(tmp_path, kmeans_model):
         load_model(path)
 
 
+def test_an_object_array_holding_objects_is_refused(tmp_path, kmeans_model):
+    """custseg's object arrays hold text; a dict inside one would be rebuilt as an object."""
+    path = tmp_path / "model.skops"
+    path.write_bytes(kmeans_model.read_bytes())
+    schema = _schema(path)
+    array = next(n for n in _all_nodes(schema)
+                 if n["__loader__"] == "NdArrayNode" and n["type"] == "json")
+    array["content"][0] = {"__loader__": "DictNode", "__module__": "builtins",
+                           "__class__": "dict", "content": {}}
+    _rewrite(path, {"schema.json": json.dumps(schema).encode()})
+    with pytest.raises(UnsafeModelError, match="objects other than text or numbers inside"):
+        load_model(path)
+
+
+def test_duplicate_member_names_are_refused(tmp_path, kmeans_model):
+    """Two members named alike: the checks could read one and skops the other."""
+    path = tmp_path / "model.skops"
+    path.write_bytes(kmeans_model.read_bytes())
+    with pytest.warns(UserWarning, match="Duplicate name"), \
+            zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("schema.json", b"{}")
+    with pytest.raises(UnsafeModelError, match="two members with the same name"):
+        load_model(path)
+
+
+def test_a_zip_without_a_schema_is_refused(tmp_path):
+    path = tmp_path / "model.skops"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", b"hello")
+    with pytest.raises(InputError, match=r"not a custseg model file \(no schema.json inside\)"):
+        load_model(path)
+
+
 def test_a_file_that_is_not_a_custseg_model_is_refused(tmp_path):
     path = tmp_path / "model.skops"
     sio.dump(StandardScaler(), path)
@@ -502,3 +535,17 @@ def test_version_comparison(written, installed, newer):
 def test_every_refusal_is_a_custseg_error():
     """Exit code 2 on the command line comes from CustsegError."""
     assert issubclass(UnsafeModelError, CustsegError) and issubclass(InputError, CustsegError)
+
+
+def test_docs_list_every_allowed_type_and_every_refusal_test():
+    """docs/security.md names each allowed type and each test it cites exists."""
+    import re
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    for names in ALLOWED_NODES.values():
+        for name in names:
+            assert name.rsplit(".", 1)[-1] in docs, name
+    cli_tests = (Path(__file__).resolve().parents[1] / "cli" /
+                 "test_assign_and_misc.py").read_text()
+    for test in set(re.findall(r"`(test_\w+)", docs)):
+        assert test in globals() or f"def {test}(" in cli_tests, test
