@@ -123,3 +123,22 @@ def test_groceries_features_without_money(shared_datasets):
     assert shares[:2] == ["share_whole_milk", "share_other_vegetables"]
     assert f[shares].sum(axis=1).to_numpy() == pytest.approx(1.0)
     assert any("monetary value is unavailable" in n for n in res.notes)
+
+
+def test_customer_key_is_chosen_on_all_rows_not_a_sample(tmp_path):
+    # 30 copies of the fixture with distinct ids: 8,910 lines, more than the 5,000-line
+    # sample the builder reads roles from; in a sample nearly every key looks unique
+    # (most customers bought once), so the choice counts rows per value on all rows
+    parts = []
+    for i in range(30):
+        part = order_items()
+        for col in ("customer_unique_id", "customer_id", "order_id"):
+            part[col] = part[col] + f"-{i}"
+        parts.append(part)
+    items = pd.concat(parts, ignore_index=True)
+    items.to_csv(tmp_path / "items.csv", index=False)
+    res = build_customer_features(tmp_path / "items.csv")
+    assert res.columns.customer == "customer_unique_id"
+    assert len(res.frame) == 30 * 250
+    assert ("column customer: 'customer_unique_id' over 'customer_id': 1.19 rows per value "
+            "against 1.14, so it groups more lines into one customer") in res.notes

@@ -418,7 +418,13 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format,
         # names first; what they leave open is read from a sample of the values
         sample = _run(con, f"SELECT * FROM {src.sql} USING SAMPLE reservoir(5000 ROWS) "
                       "REPEATABLE (42)", src.params).df()
-        cols = detect_log_columns(src.columns, columns, sample=sample, reasons=reasons)
+        def rows_per_value(col: str) -> float:
+            n, k = _run(con, f"SELECT count({quote_ident(col)}), count(DISTINCT "
+                        f"{quote_ident(col)}) FROM {src.sql}", src.params).fetchone()
+            return n / k if k else 0.0
+
+        cols = detect_log_columns(src.columns, columns, sample=sample, reasons=reasons,
+                                  rows_per_value=rows_per_value)
     for col in attributes:
         if col not in src.columns:
             raise InputError(

@@ -227,7 +227,7 @@ def _cancel_values(sample, col: str) -> list[str]:
 
 
 def _structural_roles(found: dict[str, str | None], sample, overrides: dict,
-                      reasons: dict[str, str]) -> None:
+                      reasons: dict[str, str], rows_per_value=None) -> None:
     """Fill roles the names left empty from what the values show (in place)."""
     cols = [str(c) for c in sample.columns]
     snake = {c: _snake(c) for c in cols}
@@ -242,7 +242,10 @@ def _structural_roles(found: dict[str, str | None], sample, overrides: dict,
                  and (_ID_WORD.search(snake[c]) or _CUSTOMER_WORD.fullmatch(snake[c]))
                  and _id_like(sample, c) and (c == found["customer"] or free(c))]
         if named:
-            ratio = {c: _rows_per_value(sample, c) for c in named}
+            # on all rows when the caller can count them: a sample of a log where most
+            # customers bought once (Olist) makes every key look unique
+            count = rows_per_value or (lambda c: _rows_per_value(sample, c))
+            ratio = {c: count(c) for c in named}
             best = max(named, key=lambda c: (round(ratio[c], 6), c == found["customer"]))
             if best != found["customer"]:
                 if found["customer"] is not None:
@@ -360,7 +363,8 @@ def _missing_error(found: dict, seen: list[str], sample) -> InputError | None:
 
 
 def detect_log_columns(columns: list[str], overrides: dict | None = None,
-                       sample=None, reasons: dict[str, str] | None = None) -> LogColumns:
+                       sample=None, reasons: dict[str, str] | None = None,
+                       rows_per_value=None) -> LogColumns:
     """Map a log's column names to roles; ``overrides`` (role -> column) win.
 
     With ``sample`` (a pandas DataFrame of some of the log's rows), roles the names
@@ -371,6 +375,8 @@ def detect_log_columns(columns: list[str], overrides: dict | None = None,
 
     Raises :class:`~custseg.exceptions.InputError` naming *all* missing roles at
     once, with the candidate columns seen for each and the flags to pass.
+    ``rows_per_value(column)``, optional, counts rows per distinct value on all rows
+    (used to choose among several customer-like keys).
 
     >>> cols = detect_log_columns(["InvoiceNo", "StockCode", "Quantity", "InvoiceDate",
     ...                            "UnitPrice", "CustomerID", "Country"])
@@ -382,15 +388,15 @@ def detect_log_columns(columns: list[str], overrides: dict | None = None,
     found = _find_roles(columns, overrides)
     if sample is not None:
         _structural_roles(found, sample, dict(overrides or {}), reasons if reasons is not None
-                          else {})
+                          else {}, rows_per_value)
     error = _missing_error(found, [str(c) for c in columns], sample)
     if error is not None:
         raise error
     return LogColumns(**found)
 
 
-def find_log_roles(columns: list[str], overrides: dict | None = None,
-                   sample=None) -> tuple[dict[str, str | None], dict[str, str]]:
+def find_log_roles(columns: list[str], overrides: dict | None = None, sample=None,
+                   rows_per_value=None) -> tuple[dict[str, str | None], dict[str, str]]:
     """Roles found so far (possibly incomplete) and the reasons for structural ones.
 
     >>> find_log_roles(["Member_number", "Date", "itemDescription"])[0]["description"]
@@ -399,7 +405,7 @@ def find_log_roles(columns: list[str], overrides: dict | None = None,
     found = _find_roles(columns, overrides)
     reasons: dict[str, str] = {}
     if sample is not None:
-        _structural_roles(found, sample, dict(overrides or {}), reasons)
+        _structural_roles(found, sample, dict(overrides or {}), reasons, rows_per_value)
     return found, reasons
 
 
@@ -441,7 +447,9 @@ def detect_log(frame, overrides: dict | None = None) -> LogDetection:
     cols = [str(c) for c in frame.columns]
     sample = frame if len(frame) <= 50_000 else frame.sample(50_000, random_state=0)
     sample = sample.set_axis(cols, axis=1)
-    found, reasons = find_log_roles(cols, overrides, sample)
+    full = frame.set_axis(cols, axis=1)
+    found, reasons = find_log_roles(cols, overrides, sample,
+                                    rows_per_value=lambda c: _rows_per_value(full, c))
     if found["customer"] is None or found["date"] is None:
         return LogDetection(False, found, reasons, None,
                             "no customer-like key and date column pair")
