@@ -155,6 +155,8 @@ def test_sample_sales_status_rule(shared_datasets):
     assert res.columns.customer == "CUSTOMERNAME" and res.columns.amount == "SALES"
     assert res.columns.status == "STATUS"
     assert res.quality["cancelled_lines"] == 60 and res.quality["cancelled_invoices"] == 4
+    assert "60 lines were cancelled orders (by their 'STATUS' value): worth 0, never an " \
+           "order, activity only." in res.notes
     assert res.cancellation["prefixes"] == []
     raw = pd.read_csv(path, encoding="cp850")
     assert len(res.frame) == raw["CUSTOMERNAME"].nunique() == 92

@@ -853,6 +853,9 @@ def _notes(q: dict, cols: LogColumns, as_of: dt.date) -> list[str]:
     if q["return_lines"]:
         notes.append(f"{_fmt(q['return_lines'])} lines were returns or cancellations; they "
                      "reduce the net value.")
+    if q.get("voided_lines"):
+        notes.append(f"{_fmt(q['voided_lines'])} lines were cancelled orders (by their "
+                     f"{cols.status!r} value): worth 0, never an order, activity only.")
     if q["customers_negative_net"]:
         notes.append(f"{_fmt(q['customers_negative_net'])} customers returned more than they "
                      "bought in the period (negative net value).")
