@@ -17,7 +17,9 @@ Structure (top-level keys)::
     selection      algorithm, k, confidence, structure_found, reason,
                    runners_up, candidates {columns, rows}, sampling
     segments       cards [{id, name, description, size, share, value_share,
-                   top_features, rules, fidelity}], fidelity, notes, rfm
+                   top_features, outcomes, rules [{rule, precision, coverage,
+                   n_covered}], n_rules, found}], outcomes {columns, overall, rows},
+                   fidelity, notes, rfm
     validation     metrics, stability, external, warnings
     usage          files, commands
     figures        {kind: figure data}
@@ -33,6 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custseg.explain._common import fmt_vs_limit
+from custseg.report.texts import rule_heading
 from custseg.viz.extract import (
     explanation_dict,
     figure_specs,
@@ -136,7 +140,10 @@ def _overview(result) -> dict:
     if transactions is not None:
         overview["transactions"] = {
             "quality": dict(getattr(transactions, "quality", {}) or {}),
-            "rules": dict(getattr(transactions, "rules", {}) or {}),
+            # headed by what each rule is about, never by its option name: "keep
+            # duplicates" over "duplicate lines are dropped" read as the opposite
+            "rules": {rule_heading(k): v for k, v in
+                      (getattr(transactions, "rules", {}) or {}).items()},
             "notes": list(getattr(transactions, "notes", []) or []),
             "as_of": str(getattr(transactions, "as_of", "") or ""),
             "definitions": dict(getattr(transactions, "definitions", {}) or {}),
@@ -262,19 +269,28 @@ def _segments(result, explanation: dict, names: dict[int, str]) -> dict:
             "value_share": seg.get("value_share"),
             "top_features": [t.get("text") for t in top if t.get("text")][:5],
             "stability": (seg.get("stability") or {}).get("verdict"),
+            "outcomes": [{k: o.get(k) for k in ("column", "statistic", "level", "value",
+                                                 "overall", "text")}
+                         for o in seg.get("outcomes") or []],
+            # each rule with its own precision and coverage: a segment-level number over
+            # a rule that is right 11% of the time would misread as the rule's accuracy
             "rules": [{"rule": r.get("rule"), "precision": r.get("precision"),
-                       "coverage": r.get("coverage")}
+                       "coverage": r.get("coverage"), "n_covered": r.get("n_covered")}
                       for r in (seg_rules.get("rules") or [])[:MAX_RULES_PER_SEGMENT]],
-            "fidelity": seg_rules.get("fidelity"),
+            "n_rules": len(seg_rules.get("rules") or []),
+            # share of the segment that all its rules together find (the tree's recall)
+            "found": seg_rules.get("fidelity"),
         })
     if not cards:  # no explanation: sizes only
         labels, counts = np.unique(np.asarray(result.labels), return_counts=True)
         total = counts.sum()
         cards = [{"id": int(s), "name": names.get(int(s), f"segment {s}"), "description": "",
                   "size": int(c), "share": float(c / total), "value_share": None,
-                  "top_features": [], "rules": [], "fidelity": None}
+                  "top_features": [], "outcomes": [], "rules": [], "n_rules": 0,
+                  "found": None}
                  for s, c in zip(labels, counts, strict=True)]
-    out = {"cards": cards, "fidelity": rules.get("fidelity")}
+    out = {"cards": cards, "fidelity": rules.get("fidelity"),
+           "outcomes": _outcomes_table(explanation, cards)}
     rfm = getattr(result, "rfm", None)
     if isinstance(rfm, pd.DataFrame) and "rfm_group" in rfm:
         table = pd.crosstab(pd.Series(np.asarray(result.labels), name="segment"),
@@ -283,6 +299,34 @@ def _segments(result, explanation: dict, names: dict[int, str]) -> dict:
                       "rows": [{"segment": int(s), "counts": [int(v) for v in row]}
                                for s, row in table.iterrows()]}
     return out
+
+
+def _jaccard(value) -> str:
+    """A mean Jaccard shown so that it reads on the side of the verdict's limits."""
+    value = float(value or 0)
+    limit = min((0.6, 0.75), key=lambda t: abs(t - value))
+    return fmt_vs_limit(value, limit)
+
+
+def _outcomes_table(explanation: dict, cards: list[dict]) -> dict | None:
+    """The "Outcomes by segment" table: one column per outcome, one row per segment.
+
+    Cells keep the raw numbers (``value``, ``overall``) and the statistic, so the
+    template formats a rate as a percentage and a mean as a number.
+    """
+    overview = [o for o in explanation.get("outcomes") or [] if isinstance(o, dict)]
+    if not overview:
+        return None
+    columns = [{"column": o.get("column"), "label": o.get("label") or o.get("column"),
+                "statistic": o.get("statistic"), "level": o.get("level"),
+                "overall": o.get("overall")} for o in overview]
+    rows = []
+    for card in cards:
+        by_column = {o["column"]: o for o in card.get("outcomes") or []}
+        rows.append({"id": card["id"], "name": card["name"], "share": card.get("share"),
+                     "cells": [{k: by_column.get(c["column"], {}).get(k)
+                                for k in ("value", "overall", "level")} for c in columns]})
+    return {"columns": columns, "rows": rows}
 
 
 def _validation(result, explanation: dict) -> dict:
@@ -299,7 +343,7 @@ def _validation(result, explanation: dict) -> dict:
         out["stability"] = {k: v for k, v in stab.items() if not isinstance(v, list | dict)}
         out["stability"]["verdicts"] = {
             str(r.get("segment")): f"{r.get('verdict')} (mean Jaccard "
-                                   f"{float(r.get('mean_jaccard') or 0):.2f})"
+                                   f"{_jaccard(r.get('mean_jaccard'))})"
             for r in stab.get("segments") or [] if isinstance(r, dict)}
     ext = validation.get("external")
     if isinstance(ext, dict) and ext:

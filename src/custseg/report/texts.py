@@ -7,6 +7,8 @@ the first time, and says what the axes, colours and marks mean.
 
 from __future__ import annotations
 
+import re
+
 SECTIONS = {
     "overview": ("1", "Data overview"),
     "preprocessing": ("2", "Preprocessing and feature selection"),
@@ -150,7 +152,48 @@ HOW_TO_READ = {
     "segments_table": (
         "One card per segment, largest first. The name is generated from the features that "
         "set the segment apart most; the description and the top features give the "
-        "numbers behind it, always compared with the average customer. The rules are a "
-        "simple decision tree that imitates the segments: 'fidelity' says how often it "
-        "gives the same answer as the model."),
+        "numbers behind it, always compared with the average customer. The rules come from "
+        "a simple decision tree that imitates the segments. Each rule shows its precision "
+        "(of the customers it matches, the share that are in this segment) and its coverage "
+        "(the share of this segment it matches); a rule with low precision is only a rough "
+        "sketch of the segment."),
+    "outcomes_table": (
+        "One row per segment, one column per outcome (a churn flag, a campaign response, a "
+        "model score). These columns were not used to build the segments; they show how "
+        "each segment fares on them. A rate is the share of the segment's customers with "
+        "the outcome, a mean is the segment's average, and the last row gives the same "
+        "number for all customers: compare each segment with it. A segment that differs "
+        "from the overall row is where the outcome concentrates, not proof of its cause."),
 }
+
+#: Headings of the transaction-log cleaning rules: what each rule is about, in words.
+#: The rule's own text says what was done ("dropped", "kept") with its count.
+RULE_HEADINGS = {
+    "as_of": "as-of date",
+    "line_value": "line value",
+    "date_format": "dates",
+    "drop_missing_customer": "lines without a customer",
+    "keep_duplicates": "duplicate lines",
+    "exclude_zero_price": "zero-value lines",
+    "exclude_negative_price": "negative-value lines",
+    "exclude_future_dates": "future dates",
+    "returns": "returns",
+    "cancel_prefix": "cancellations",
+    "cancellations": "cancellations",
+    "orders": "orders",
+}
+
+
+def rule_heading(key: str) -> str:
+    """The heading of a cleaning rule: its subject, never an option name that may
+    say the opposite of what was done.
+
+    >>> rule_heading("keep_duplicates"), rule_heading("some_new_rule")
+    ('duplicate lines', 'some new rule')
+    """
+    key = str(key)
+    if key in RULE_HEADINGS:
+        return RULE_HEADINGS[key]
+    words = key.replace("_", " ").strip()
+    # an option name ("keep x", "exclude x", "drop x") states a choice, not the subject
+    return re.sub(r"^(keep|drop|exclude|include|use|skip) ", "", words)
