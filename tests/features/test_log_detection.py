@@ -129,9 +129,9 @@ def test_customer_key_is_chosen_on_all_rows_not_a_sample(tmp_path):
     # 30 copies of the fixture with distinct ids: 8,910 lines, more than the 5,000-line
     # sample the builder reads roles from; in a sample nearly every key looks unique
     # (most customers bought once), so the choice counts rows per value on all rows
-    parts = []
+    parts, base = [], order_items()
     for i in range(30):
-        part = order_items()
+        part = base.copy()
         for col in ("customer_unique_id", "customer_id", "order_id"):
             part[col] = part[col] + f"-{i}"
         parts.append(part)
