@@ -1,0 +1,1 @@
+"""Real-data regression suite (see test_corpus.py)."""
