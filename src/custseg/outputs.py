@@ -48,9 +48,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from custseg.exceptions import ConfigError
-from custseg.persist.model import save_model
-from custseg.reproducible import make_skops_reproducible
-from custseg.safe_csv import write_csv
 
 #: Files a complete run writes (report.html only when the report is on).
 OUTPUT_FILES = ("segments.csv", "summary.json", "report.html", "model.skops", "figures")
@@ -409,6 +406,10 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
 
     Returns the output folder.
     """
+    from custseg.persist.model import save_model
+    from custseg.reproducible import make_skops_reproducible
+    from custseg.safe_csv import write_csv
+
     out_dir = Path(out_dir)
     inputs = [(getattr(result, "source", None) or {}).get("path")]
     with staged_output(out_dir, inputs=inputs) as staging:
@@ -516,6 +517,23 @@ def staged_file(out: str | Path, *, inputs: Iterable[str | Path | None] = ()
                 with suppress(OSError):
                     tmp.unlink()
             raise
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit (code 143) so a stopped run cleans up after itself.
+
+    Python's default SIGTERM ends the process at once, leaving the staging
+    folder behind; as an exception it unwinds :func:`staged_output`, which
+    removes it, and releases the lock. SIGKILL cannot be caught: its leftovers
+    are removed by the next run (:func:`clean_leftovers`). Only installed when
+    nobody else handles SIGTERM (the command line calls it; a library user's
+    own handler is kept).
+    """
+    import signal
+    import sys
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def current_umask() -> int:

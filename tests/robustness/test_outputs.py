@@ -178,7 +178,9 @@ def test_the_lock_is_reentrant_in_one_process_and_exclusive_across(tmp_path):
 
 KILLED_WRITER = """
 import sys, time
-from custseg.outputs import staged_output
+from custseg.outputs import exit_on_sigterm, staged_output
+if sys.argv[2] == "cli":
+    exit_on_sigterm()  # what the custseg command installs
 with staged_output(__import__("pathlib").Path(sys.argv[1])) as staging:
     (staging / "segments.csv").write_text("half written")
     print("writing", flush=True)
@@ -186,23 +188,35 @@ with staged_output(__import__("pathlib").Path(sys.argv[1])) as staging:
 """
 
 
-@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
-def test_a_killed_writer_leaves_nothing_the_next_run_keeps(tmp_path, signum):
-    out = tmp_path / "result"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(out)],
+def _stop_writer(out: Path, signum: int, mode: str) -> int:
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(out), mode],
                             stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "writing"
         proc.send_signal(signum)
-        proc.wait(timeout=60)
+        return proc.wait(timeout=60)
     finally:
         proc.kill()
+        proc.stdout.close()
+
+
+@pytest.mark.parametrize(("signum", "mode"), [(signal.SIGKILL, "cli"),
+                                              (signal.SIGTERM, "library")])
+def test_a_killed_writer_leaves_nothing_the_next_run_keeps(tmp_path, signum, mode):
+    out = tmp_path / "result"
+    _stop_writer(out, signum, mode)
     staged = list(tmp_path.glob(".result.tmp-*"))
     assert len(staged) == 1 and (staged[0] / MARKER).is_file()  # a leftover, marked
     with staged_output(out) as staging:  # the lock died with the process
         (staging / "segments.csv").write_text("complete")
     assert not list(tmp_path.glob(".result.tmp-*"))
     assert (out / "segments.csv").read_text() == "complete"
+
+
+def test_sigterm_to_the_command_cleans_up_at_once(tmp_path):
+    code = _stop_writer(tmp_path / "result", signal.SIGTERM, "cli")
+    assert code == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no staging, no lock file
 
 
 def test_a_failed_write_keeps_the_previous_result(tmp_path):

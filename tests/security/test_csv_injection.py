@@ -58,7 +58,7 @@ def scored(tmp_path_factory):
     frame.insert(0, "segment", ids)
     data = root / "customers.csv"
     frame.to_csv(data, index=False)
-    code, out, err = invoke("run", data, "-o", root / "out", "--id", "segment", *FAST)
+    code, _out, err = invoke("run", data, "-o", root / "out", "--id", "segment", *FAST)
     assert code == 0, err
     code, out_assign, err = invoke("assign", root / "out" / "model.skops", data,
                                    "-o", root / "scored.csv")
@@ -151,3 +151,18 @@ def test_neutralising_is_one_to_one_and_safe(values):
         if after.startswith(DANGEROUS):
             assert _is_plain_number(after)  # only plain numbers may start with a sign
             assert after == before
+
+
+def test_spark_writer_neutralises_segments_csv(tmp_path):
+    """The Spark engine's segments.csv goes through the same writer (no JVM needed here:
+    below the Parquet threshold the writer only calls ``segments_table()``)."""
+    from types import SimpleNamespace
+
+    from custseg.spark.writer import _write_segments
+
+    table = segments_frame(pd.DataFrame({"cid": ["=2*3", "-4.5", "@x"]}), np.array([0, 1, 1]),
+                           {0: "A", 1: "B"}, "cid")
+    result = SimpleNamespace(n_rows=3, segments_table=lambda: table)
+    assert _write_segments(result, tmp_path) == {"segments": "segments.csv"}
+    rows = _raw_cells(tmp_path / "segments.csv")
+    assert [row[0] for row in rows[1:]] == ["'=2*3", "-4.5", "'@x"]

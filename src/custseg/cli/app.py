@@ -325,6 +325,9 @@ def datasets(
 
 def main() -> None:
     """Entry point of the ``custseg`` command."""
+    from custseg.outputs import exit_on_sigterm
+
+    exit_on_sigterm()  # a stopped run removes its half-written folder
     try:
         app(standalone_mode=True)
     except SystemExit as exit_:
