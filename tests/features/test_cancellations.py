@@ -54,6 +54,15 @@ def test_prefix_with_negative_lines_marks_cancellations():
            "marks cancellations" in res.rules["cancellations"]
 
 
+def test_hex_order_ids_have_no_prefix():
+    # Olist-style ids: letters and digits mixed, no prefix to weigh
+    inv = ["e481f51cbdc54678b7cc49136f2d6af7", "53cdb2fc8bc7dce0b6741e2150273451",
+           "47770eb9100c2d0c44946d9cf07ec65d", "949d5b44dbf5de918fe9c16f97b45f8a"]
+    res = build_customer_features(_log(inv, [1, -1, 2, 3]))
+    assert res.cancellation["evidence"] == {} and res.cancellation["prefixes"] == []
+    assert res.quality["return_lines"] == 1 and res.quality["cancelled_lines"] == 0
+
+
 def test_prefix_just_below_the_evidence_threshold_is_not_a_marker():
     inv = [str(1000 + i) for i in range(20)] + [f"C{2000 + i}" for i in range(20)]
     qty = [3] * 20 + [-1] * 18 + [1, 1]  # 90 % negative

@@ -45,8 +45,9 @@ CANCEL_EVIDENCE = 0.95
 MIN_MEMORY_LIMIT = 16 * 10**6
 _UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10,
           "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
-# Leading letters of an order id followed by digits: "C536379" -> "C", "CA-2016-1" -> "CA".
-_PREFIX_RE = r"^([A-Za-z]+)[-_ /]?[0-9]"
+# Leading letters of an order id made of digits after them: "C536379" -> "C",
+# "CA-2016-152156" -> "CA"; hex or mixed ids ("e481f51cbdc5...") have no prefix.
+_PREFIX_RE = r"^([A-Za-z]+)[-_ /]?[0-9][0-9 _/-]*$"
 
 # Plain-English definition of every feature column (also used by reports).
 FEATURE_DEFINITIONS: dict[str, str] = {
