@@ -130,6 +130,8 @@ def test_log_totals_equal_pandas(exp, request):
     frame = reading.frame
     assert len(frame) == truth.customers
     assert frame.iloc[:, 0].is_unique
+    keys = set(frame.iloc[:, 0].astype(str))
+    assert keys == truth.ids, f"keys differ from the file's, e.g. {sorted(keys - truth.ids)[:3]}"
     assert int(frame["frequency"].sum()) == truth.orders
     if truth.net is None:
         assert "monetary" not in frame.columns, "a log without money has no monetary value"

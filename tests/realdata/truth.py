@@ -42,6 +42,7 @@ class Truth:
     customers: int
     net: float | None  # None: the log has no money
     orders: int        # sum of ``frequency`` over customers
+    ids: frozenset = frozenset()  # customer keys as text, as the file spells them
 
 
 @dataclass(frozen=True)
@@ -117,20 +118,23 @@ def online_retail_truth(path: Path) -> Truth:
     net = value.where(~is_return, -value.abs())[used].sum()
     buys = df[~is_return & (value > 0)]
     return Truth(customers=int(df["CustomerID"].nunique()), net=float(net),
-                 orders=int(buys.groupby("CustomerID")["InvoiceNo"].nunique().sum()))
+                 orders=int(buys.groupby("CustomerID")["InvoiceNo"].nunique().sum()),
+                 # float only because of the missing values: 17850.0 is customer 17850
+                 ids=frozenset(str(int(v)) for v in df["CustomerID"].unique()))
 
 
 def _day_log(df: pd.DataFrame, customer, day, value) -> Truth:
     """A log without invoices: one order per customer and purchase day."""
     df = df.drop_duplicates()
     df = df[df[customer].notna()]
+    ids = frozenset(df[customer].str.strip())  # read as text: "00001" stays "00001"
     if value is None:
         return Truth(customers=int(df[customer].nunique()), net=None,
-                     orders=len(df[[customer, day]].drop_duplicates()))
+                     orders=len(df[[customer, day]].drop_duplicates()), ids=ids)
     v = pd.to_numeric(df[value])
     buys = df[v > 0]
     return Truth(customers=int(df[customer].nunique()), net=float(v.sum()),
-                 orders=len(buys[[customer, day]].drop_duplicates()))
+                 orders=len(buys[[customer, day]].drop_duplicates()), ids=ids)
 
 
 def cdnow_master_truth(path: Path) -> Truth:
@@ -161,7 +165,8 @@ def sample_sales_truth(path: Path) -> Truth:
     live = df[df["STATUS"] != "Cancelled"]
     buys = live[live["SALES"] > 0]
     return Truth(customers=int(df["CUSTOMERNAME"].nunique()), net=float(live["SALES"].sum()),
-                 orders=int(buys.groupby("CUSTOMERNAME")["ORDERNUMBER"].nunique().sum()))
+                 orders=int(buys.groupby("CUSTOMERNAME")["ORDERNUMBER"].nunique().sum()),
+                 ids=frozenset(df["CUSTOMERNAME"]))
 
 
 def lifetimes_truth(path: Path) -> Truth:
