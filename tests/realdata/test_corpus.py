@@ -157,6 +157,10 @@ def test_whole_run(exp, request):
     assert segments["segment"].between(-1, RUN_OPTIONS["k"] - 1).all()
     if exp.kind == "transactions":
         assert segments.iloc[:, 0].is_unique, "one row per customer"
+    else:  # every input row once, in input order, keyed by the id (or the row number)
+        key = result.schema.id_column
+        expected_keys = (reading.frame[key] if key else range(1, exp.rows + 1))
+        assert list(map(str, segments.iloc[:, 0])) == list(map(str, expected_keys))
     used = set(result.model.input_columns)
     leaked = {reading.name_of(c) for c in exp.never_features()} & used
     assert not leaked, f"the model reads {sorted(leaked)}"
