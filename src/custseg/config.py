@@ -78,6 +78,7 @@ class RunConfig:
     country: str | None = None
     as_of: str | None = None
     memory_limit: str | None = None  # DuckDB memory_limit for log features, e.g. "2GB"
+    date_format: str | None = None   # strptime format of date columns, e.g. "%d/%m/%y"
     # preprocessing
     weights: dict[str, float] = field(default_factory=dict)
     pca: str = "auto"
@@ -126,6 +127,11 @@ class RunConfig:
             if not isinstance(weight, int | float) or weight < 0:
                 raise ConfigError(f"weight of {key!r} must be a number >= 0, got {weight!r}",
                                   where="--weight", fix="e.g. --weight geography=0.5")
+        if self.date_format is not None and not (
+                isinstance(self.date_format, str) and re.search(r"%[dmyYbBjU]", self.date_format)):
+            raise ConfigError(f"date format {self.date_format!r} is not a strptime format",
+                              where="--date-format", fix="use strptime codes, e.g. "
+                              "--date-format '%d/%m/%Y' or '%m/%d/%y %H:%M'")
         if self.seed is None or int(self.seed) < 0:
             raise ConfigError(f"seed must be a whole number >= 0, got {self.seed!r}",
                               where="--seed", fix="e.g. --seed 42")

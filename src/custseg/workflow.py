@@ -321,12 +321,13 @@ def _log_metadata(transactions, config: RunConfig) -> dict[str, Any]:
 
 
 def _schema(frame: pd.DataFrame, config: RunConfig, transactions, source) -> Schema:
-    ids = list(config.id)
-    if transactions is not None and not ids:
-        ids = [transactions.columns.customer]
-    return infer_schema(frame, id=ids, label=config.label, exclude=config.exclude,
+    # the log's customer column keys the table, but the user did not say so (--id)
+    key = transactions.columns.customer if transactions is not None else None
+    return infer_schema(frame, id=list(config.id), label=config.label, exclude=config.exclude,
                         categorical=config.categorical, numeric=config.numeric,
-                        roles=config.roles, source=str(source.get("path") or "input"))
+                        roles=config.roles, source=str(source.get("path") or "input"),
+                        date_format=None if transactions is not None else config.date_format,
+                        key=key)
 
 
 def _check_rows(frame: pd.DataFrame, schema: Schema, config: RunConfig, source) -> None:

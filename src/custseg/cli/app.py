@@ -36,6 +36,9 @@ AsOf = Annotated[str | None, typer.Option("--as-of", help="Date features are mea
                                                           "against (YYYY-MM-DD).")]
 MemoryLimit = Annotated[str | None, typer.Option(
     "--memory-limit", help="Log: memory DuckDB may use before spilling to disk (e.g. 2GB).")]
+DateFormat = Annotated[str | None, typer.Option(
+    "--date-format", help="strptime format of the date columns, e.g. '%d/%m/%y' "
+                          "[default: decided from each column's values].")]
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -100,7 +103,7 @@ def run(
     customer: CustomerCol = None, date: DateCol = None, amount: AmountCol = None,
     quantity: QuantityCol = None, price: PriceCol = None, invoice: InvoiceCol = None,
     category: CategoryCol = None, channel: ChannelCol = None, country: CountryCol = None,
-    as_of: AsOf = None, memory_limit: MemoryLimit = None,
+    as_of: AsOf = None, memory_limit: MemoryLimit = None, date_format: DateFormat = None,
     threads: Annotated[int | None, typer.Option("--threads", help="Limit BLAS/OpenMP "
                                                 "threads.")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
@@ -132,7 +135,7 @@ def run(
             decimal=decimal, sheet=sheet, customer=customer, date=date, amount=amount,
             quantity=quantity, price=price, invoice=invoice, category=category,
             channel=channel, country=country, as_of=as_of, memory_limit=memory_limit,
-            threads=threads,
+            date_format=date_format, threads=threads,
             report=False if no_report else None, stability=False if no_stability else None,
             select_features=False if no_feature_selection else None,
             min_segment_share=min_segment_share,
@@ -208,7 +211,7 @@ def features(
     customer: CustomerCol = None, date: DateCol = None, amount: AmountCol = None,
     quantity: QuantityCol = None, price: PriceCol = None, invoice: InvoiceCol = None,
     category: CategoryCol = None, channel: ChannelCol = None, country: CountryCol = None,
-    as_of: AsOf = None, memory_limit: MemoryLimit = None,
+    as_of: AsOf = None, memory_limit: MemoryLimit = None, date_format: DateFormat = None,
     as_json: AsJson = False, quiet: Quiet = False, debug: Debug = False,
 ) -> None:
     """Build the customer table (RFM and behaviour features) from a transaction log."""
@@ -225,7 +228,7 @@ def features(
 
         with guarded_output(out, inputs=[transactions], kind="file"):  # before the work
             result = build_customer_features(source, columns=overrides or None, as_of=as_of,
-                                             memory_limit=memory_limit)
+                                             memory_limit=memory_limit, date_format=date_format)
             with staged_file(out, inputs=[transactions]) as tmp:
                 if out.suffix.lower() == ".parquet":
                     result.frame.to_parquet(tmp, index=False)

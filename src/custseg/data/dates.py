@@ -129,8 +129,8 @@ def plausible_range(today: dt.date | None = None) -> tuple[pd.Timestamp, pd.Time
 
 # ------------------------------------------------------------------ detection
 def detect_date_format(values: pd.Series, counts: np.ndarray | None = None, *,
-                       numeric_ok: bool = False, name_hint: bool = True
-                       ) -> DateReading | None:
+                       numeric_ok: bool = False, name_hint: bool = True,
+                       min_share: float = MIN_MATCH_SHARE) -> DateReading | None:
     """Decide how a column's values read as dates, or None when they are not dates.
 
     Parameters
@@ -141,6 +141,8 @@ def detect_date_format(values: pd.Series, counts: np.ndarray | None = None, *,
     name_hint : the column's name looks like a date. Without it, values with
         only one- and two-digit fields (``1.2.10``: a version? a date?) and
         eight-digit numbers are not taken for dates.
+    min_share : share of rows that must read; lower it when the column is known
+        to hold dates (a log's date column), so junk cells are only counted.
 
     Example
     -------
@@ -185,17 +187,17 @@ def detect_date_format(values: pd.Series, counts: np.ndarray | None = None, *,
     total = int(counts.sum())
     for family in (_NUMERIC, _MON_MIDDLE, _MON_FIRST, _COMPACT):
         parts, ok = _extract(text, family)
-        if counts[ok].sum() >= MIN_MATCH_SHARE * total:  # the families exclude each other
+        if counts[ok].sum() >= min_share * total:  # the families exclude each other
             break
     else:
         return None
     weights = counts[ok]
     if family is _COMPACT:
-        return _compact(parts, weights, total) if name_hint else None
+        return _compact(parts, weights, total, min_share) if name_hint else None
     if family is _NUMERIC and not name_hint and not (
             (parts["a"].str.len() == 4) | (parts["c"].str.len() == 4)).any():
         return None
-    return _fields(family, parts, weights, total)
+    return _fields(family, parts, weights, total, min_share)
 
 
 def _extract(text: pd.Series, pattern: re.Pattern) -> tuple[pd.DataFrame, np.ndarray]:
@@ -216,12 +218,14 @@ def _ints(col: pd.Series) -> np.ndarray:
     return col.astype(int).to_numpy()
 
 
-def _compact(parts: pd.DataFrame, weights: np.ndarray, total: int) -> DateReading | None:
+def _compact(parts: pd.DataFrame, weights: np.ndarray, total: int,
+             min_share: float) -> DateReading | None:
     digits = parts["a"]
     y, m, d = (_ints(digits.str[0:4]), _ints(digits.str[4:6]), _ints(digits.str[6:8]))
     lo, hi = plausible_range()
     if ((y >= lo.year) & (y <= hi.year) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)).all():
-        return _finish("%Y%m%d", "ymd", "eight digits YYYYMMDD", y, m, d, weights, total)
+        return _finish("%Y%m%d", "ymd", "eight digits YYYYMMDD", y, m, d, weights, total,
+                       min_share=min_share)
     return None
 
 
@@ -240,12 +244,17 @@ _FULL_MONTHS = {"january", "february", "march", "april", "may", "june", "july", 
 
 
 def _fields(family: re.Pattern, parts: pd.DataFrame, weights: np.ndarray,
-            total: int) -> DateReading | None:
+            total: int, min_share: float) -> DateReading | None:
     a, c = parts["a"], parts["c"]
     sep = parts["s"].iloc[0]
     la, lc = a.str.len().to_numpy(), c.str.len().to_numpy()
     ia, ic = _ints(a), _ints(c)
     time_fmt, utc = _time_format(parts)
+
+    def num(order, ly, iy, im, idd, why):
+        return _numeric_reading(min_share, order, sep, ly, iy, im, idd, weights, total,
+                                time_fmt, utc, why)
+
     if family is _NUMERIC:
         b = parts["b"]
         ib = _ints(b)
@@ -255,13 +264,11 @@ def _fields(family: re.Pattern, parts: pd.DataFrame, weights: np.ndarray,
             return None
         if year_first:
             if ib.max() > 12 and ic.max() <= 12:
-                return _numeric_reading("ydm", sep, la, ia, ic, ib, weights, total, time_fmt,
-                                        utc, "year first, then a field above 12: a day")
+                return num("ydm", la, ia, ic, ib, "year first, then a field above 12: a day")
             if ib.max() > 12:
                 return None
             why = "year first (four digits), then month and day, as in ISO 8601"
-            return _numeric_reading("ymd", sep, la, ia, ib, ic, weights, total, time_fmt, utc,
-                                    why)
+            return num("ymd", la, ia, ib, ic, why)
         year_note = "" if year_last else (
             "; two-digit fields: the year is the last one, as in both day/month/year and "
             "month/day/year (a year-first reading needs four digits or a value above 31)")
@@ -269,18 +276,14 @@ def _fields(family: re.Pattern, parts: pd.DataFrame, weights: np.ndarray,
             return None
         if ia.max() > 12:
             example = int(ia[ia > 12][0])
-            return _numeric_reading("dmy", sep, lc, ic, ib, ia, weights, total, time_fmt, utc,
-                                    f"day first: a first field above 12 (e.g. {example}) is "
-                                    f"a day{year_note}")
+            return num("dmy", lc, ic, ib, ia, f"day first: a first field above 12 (e.g. "
+                                              f"{example}) is a day{year_note}")
         if ib.max() > 12:
             example = int(ib[ib > 12][0])
-            return _numeric_reading("mdy", sep, lc, ic, ia, ib, weights, total, time_fmt, utc,
-                                    f"month first: a second field above 12 (e.g. {example}) "
-                                    f"is a day{year_note}")
-        day_first = _numeric_reading("dmy", sep, lc, ic, ib, ia, weights, total, time_fmt,
-                                     utc, "day first")
-        month_first = _numeric_reading("mdy", sep, lc, ic, ia, ib, weights, total, time_fmt,
-                                       utc, "month first")
+            return num("mdy", lc, ic, ia, ib, f"month first: a second field above 12 (e.g. "
+                                              f"{example}) is a day{year_note}")
+        day_first = num("dmy", lc, ic, ib, ia, "day first")
+        month_first = num("mdy", lc, ic, ia, ib, "month first")
         if day_first is None or month_first is None:
             return day_first or month_first
         return resolve_ambiguous(day_first, month_first, sep, year_note=year_note)
@@ -291,26 +294,27 @@ def _fields(family: re.Pattern, parts: pd.DataFrame, weights: np.ndarray,
         comma = (parts["comma"] == ",").mean() > 0.5
         fmt = f"%b{sep}%d, %Y" if comma else f"%b{sep}%d{sep}%Y"
         return _finish(fmt + time_fmt, "mdy", "month name first, then day and year",
-                       ic, months, ia, weights, total, utc=utc)
+                       ic, months, ia, weights, total, utc=utc, min_share=min_share)
     year_first = (la == 4).any() or ia.max() > 31
     if year_first:
         years = ia if (la == 4).all() else pivot_year(ia)
         yfmt = "%Y" if (la == 4).all() else "%y"
         return _finish(f"{yfmt}{sep}%b{sep}%d" + time_fmt, "ymd",
                        "month name in the middle, year first (four digits or above 31)",
-                       years, months, ic, weights, total, utc=utc)
+                       years, months, ic, weights, total, utc=utc, min_share=min_share)
     years = ic if (lc == 4).all() else pivot_year(ic)
     yfmt = "%Y" if (lc == 4).all() else "%y"
     why = "day, month name, year" + ("" if yfmt == "%Y" else
                                      "; two-digit year last (as in 11-Feb-13), " + _PIVOT)
     return _finish(f"%d{sep}%b{sep}{yfmt}" + time_fmt, "dmy", why, years, months, ia,
-                   weights, total, utc=utc)
+                   weights, total, utc=utc, min_share=min_share)
 
 
 _PIVOT = "years 00 to next year's two digits read as 20xx, the rest as 19xx"
 
 
-def _numeric_reading(order, sep, ly, iy, im, idd, weights, total, time_fmt, utc, why):
+def _numeric_reading(min_share, order, sep, ly, iy, im, idd, weights, total, time_fmt, utc,
+                     why):
     four = (ly == 4).all()
     years = iy if four else pivot_year(iy)
     yfmt = "%Y" if four else "%y"
@@ -321,7 +325,7 @@ def _numeric_reading(order, sep, ly, iy, im, idd, weights, total, time_fmt, utc,
     pieces = {"dmy": ("%d", "%m", yfmt), "mdy": ("%m", "%d", yfmt),
               "ymd": (yfmt, "%m", "%d"), "ydm": (yfmt, "%d", "%m")}[order]
     return _finish(sep.join(pieces) + time_fmt, order, why, years, im, idd, weights, total,
-                   utc=utc)
+                   utc=utc, min_share=min_share)
 
 
 def _time_format(parts: pd.DataFrame) -> tuple[str, bool]:
@@ -351,10 +355,11 @@ def _calendar(years, months, days) -> pd.Series:
     return pd.Series(np.where(valid, stamps, np.datetime64("NaT")).astype("datetime64[us]"))
 
 
-def _finish(fmt, order, why, years, months, days, weights, total, *, utc=False):
+def _finish(fmt, order, why, years, months, days, weights, total, *, utc=False,
+            min_share=MIN_MATCH_SHARE):
     stamps = _calendar(years, months, days)
     ok = stamps.notna().to_numpy()
-    if weights[ok].sum() < MIN_MATCH_SHARE * total:
+    if weights[ok].sum() < min_share * total:
         return None
     first, last = stamps.min(), stamps.max()
     day_values = frozenset(np.unique(np.asarray(days)[ok]).tolist())

@@ -127,6 +127,9 @@ _STREET = re.compile(
     r"|[\u4e00-\u9fff\u3040-\u30ff]+(?:路|街|道|巷|弄|丁目|通り?)\s*\d+"
     r"|[\u4e00-\u9fff]+[市区县都府县町村]\S*\d+\s*(?:号|號|番地?|-\d+)",
     re.IGNORECASE)
+_PHONE_PUNCT = re.compile(r"\d[\s.\-/]\d|\(\d")
+_DIGIT_AND_LETTER = re.compile(r"\d.*[^\W\d_]|[^\W\d_].*\d")
+_QUICK_DATE = re.compile(r"^(\d{1,4}[-/. ]\s*(\d|[A-Za-z]{3})|[A-Za-z]{3,9}\.?[-/ ]\d|\d{8}$)")
 _PERSON = re.compile(r"^[^\W\d_][^\W\d_'’.\-]*(?:[\s'’.\-]+[^\W\d_]+){0,4}\.?$")
 _TRUE_FALSE = {frozenset({"true", "false"}), frozenset({"yes", "no"}), frozenset({"y", "n"}),
                frozenset({"t", "f"}), frozenset({"0", "1"})}
@@ -362,7 +365,7 @@ class _Facts:
             self.n = int(counts.sum())
             self.n_unique = len(counts)
         self._integral: bool | None = None
-        self._text: pd.Series | None = None
+        self._text: list[str] | None = None
 
     @property
     def integral(self) -> bool:
@@ -370,14 +373,17 @@ class _Facts:
             self._integral = bool(self.is_num and np.all(np.mod(self.numbers, 1) == 0))
         return self._integral
 
-    def uniques_text(self, limit: int = 2000) -> pd.Series:
-        """Up to ``limit`` distinct values as stripped text (a spread, not the head)."""
+    def uniques_text(self, limit: int = 2000) -> list[str]:
+        """Up to ``limit`` distinct values as stripped text (a spread, not the head).
+
+        Plain Python strings: the checks below run on a few thousand values at
+        most, where pandas' per-call overhead would cost more than the work.
+        """
         if self._text is None:
             values = pd.unique(self.numbers) if self.is_num else self._uniques.index
-            step = max(1, len(values) // limit)
-            sample = pd.Series(np.asarray(values[::step][:limit], dtype=object))
-            self._text = sample.astype(str).str.strip()
-        return self._text
+            step = max(1, len(values) // 2000)
+            self._text = [str(v).strip() for v in values[::step][:2000]]
+        return self._text[:: max(1, len(self._text) // limit)][:limit]
 
     def value_counts(self) -> pd.Series:
         """Rows per distinct value, keyed by the column's own values (1, not 1.0)."""
@@ -437,8 +443,8 @@ def _infer_role(f: _Facts, date_format: str | None
     if f.is_num:
         return "numeric", "numbers" + name_note, None
     text = f.uniques_text()
-    avg_len = text.str.len().mean()
-    has_spaces = text.str.contains(" ", regex=False).mean() > 0.5
+    avg_len = sum(map(len, text)) / len(text)
+    has_spaces = _share(" ", text, "in") > 0.5
     if unique_share > 0.5 and (avg_len > 25 or has_spaces) and f.n_unique > 50:
         return "text", "free text (long, mostly unique strings): not used as a feature", None
     return "categorical", f"text with {f.n_unique} distinct values" + name_note, None
@@ -469,20 +475,18 @@ def _pii(f: _Facts) -> str | None:
         return None
     text = f.uniques_text()
     many = f.n_unique >= MIN_PII_LEVELS or f.n_unique / max(f.n, 1) > 0.5
-    if _PERSON_NAME.search(f.key) and f.is_text and many and \
-            text.str.match(_PERSON).mean() > 0.8:
+    if _PERSON_NAME.search(f.key) and f.is_text and many and _share(_PERSON, text) > 0.8:
         return "named like a person's name, with many distinct name-like values: personal " \
                "data, never used or shown"
-    if re.search(r"phone|mobile|tel|cell", f.key) and many:
-        digits = text.str.count(r"\d")
-        if text.str.match(_PHONE).mean() > 0.8 and digits.between(7, 15).mean() > 0.8:
-            return "named like a phone number, values are phone numbers: personal data, " \
-                   "never used or shown"
+    if re.search(r"phone|mobile|tel|cell", f.key) and many and _share(_PHONE, text) > 0.8 \
+            and _digit_share(text, 7, 15) > 0.8:
+        return "named like a phone number, values are phone numbers: personal data, " \
+               "never used or shown"
     if re.search(r"addr|street", f.key) and f.is_text and many and \
-            (text.str.contains(r"\d") & text.str.contains(r"[^\W\d_]")).mean() > 0.5:
+            _share(_DIGIT_AND_LETTER, text, "search") > 0.5:
         return "named like an address, values hold house numbers and words: personal data, " \
                "never used or shown"
-    if re.search(r"mail", f.key) and f.is_text and text.str.contains("@").mean() > 0.5:
+    if re.search(r"mail", f.key) and f.is_text and _share("@", text, "in") > 0.5:
         return "named like an e-mail, values hold addresses: personal data, never used or shown"
     if re.search(r"ssn|passport|iban|card", f.key) and many and \
             f.n_unique / max(f.n, 1) > 0.5:
@@ -502,46 +506,64 @@ def _pii_by_content(f: _Facts) -> str | None:
         if not f.integral or f.n_unique < 3:
             return None
         digits = np.floor(np.log10(np.maximum(np.abs(f.numbers[:2000]), 1))) + 1
-        if ((digits >= 13) & (digits <= 19)).mean() > 0.9 and f.series.dtype.kind in "iu":
-            text = pd.Series(f.series.dropna().head(2000).astype("int64").astype(str))
-            if _luhn_share(text) > 0.9:
-                return "card numbers (Luhn-valid 13-19 digits)"
+        if ((digits >= 13) & (digits <= 19)).mean() > 0.9 and f.series.dtype.kind in "iu" \
+                and _luhn_share([str(int(v)) for v in pd.unique(  # int64: exact digits
+                    f.series.dropna().to_numpy())[:2000]]) > 0.9:
+            return "card numbers (Luhn-valid 13-19 digits)"
         return None
     text = f.uniques_text()
-    if text.empty or f.n_unique < 2:
+    if not text or f.n_unique < 2:
         return None
-    if text.str.match(_EMAIL).mean() > 0.5:
+    if _share(_EMAIL, text) > 0.5:
         return "e-mail addresses"
-    if (text.str.match(_IPV4) | text.str.match(_IPV6)).mean() > 0.5:
+    if _share(_IPV4, text) + _share(_IPV6, text) > 0.5:
         return "IP addresses"
-    compact = text.str.replace(r"[\s-]", "", regex=True)
-    if text.str.match(_CARD).mean() > 0.8 and _luhn_share(compact) > 0.9:
+    if _share(_CARD, text) > 0.8 and _luhn_share(_compact(text)) > 0.9:
         return "card numbers (Luhn-valid 13-19 digits)"
-    if text.str.match(_IBAN).mean() > 0.8 and _iban_share(compact) > 0.9:
+    if _share(_IBAN, text) > 0.8 and _iban_share(_compact(text)) > 0.9:
         return "IBANs (bank account numbers)"
     many = f.n_unique >= MIN_PII_LEVELS or f.n_unique / max(f.n, 1) > 0.5
-    if many and text.str.contains(_STREET).mean() > 0.5:
+    if many and _share(_STREET, text, "search") > 0.5:
         return "street addresses"
-    digits = text.str.count(r"\d")
-    if text.str.match(_PHONE).mean() > 0.8 and digits.between(7, 15).mean() > 0.8 and \
-            text.str.contains(r"[\s().+\-/]").mean() > 0.5 and \
-            text.str.contains(r"\d[\s.\-/]\d|\(\d").mean() > 0.5 and _not_dates(text):
+    if _share(_PHONE, text) > 0.8 and _digit_share(text, 7, 15) > 0.8 and \
+            _share(_PHONE_PUNCT, text, "search") > 0.5 and _not_dates(text):
         return "phone numbers"
     return None
 
 
-def _not_dates(text: pd.Series) -> bool:
-    return detect_date_format(text, np.ones(len(text), dtype=np.int64)) is None
+def _share(pattern: re.Pattern | str, texts: list[str], how: str = "match") -> float:
+    """Share of ``texts`` matching ``pattern`` (``match``, ``search`` or substring ``in``)."""
+    if not texts:
+        return 0.0
+    if how == "in":
+        hits = sum(pattern in t for t in texts)
+    else:
+        test = pattern.match if how == "match" else pattern.search
+        hits = sum(test(t) is not None for t in texts)
+    return hits / len(texts)
 
 
-def _luhn_share(digits: pd.Series) -> float:
+def _digit_share(texts: list[str], lo: int, hi: int) -> float:
+    counts = [sum(ch.isdigit() for ch in t) for t in texts]
+    return sum(lo <= c <= hi for c in counts) / max(len(counts), 1)
+
+
+def _compact(texts: list[str]) -> list[str]:
+    return [re.sub(r"[\s-]", "", t) for t in texts]
+
+
+def _not_dates(texts: list[str]) -> bool:
+    return detect_date_format(pd.Series(texts, dtype=object),
+                              np.ones(len(texts), dtype=np.int64)) is None
+
+
+def _luhn_share(digits: list[str]) -> float:
     """Share of strings of 13-19 digits that pass the Luhn check (cards do, ids 10%)."""
-    ok = digits.str.fullmatch(r"\d{13,19}")
-    values = digits[ok]
-    if values.empty:
+    values = [d for d in digits if re.fullmatch(r"\d{13,19}", d)]
+    if not values:
         return 0.0
     width = 19
-    padded = values.str.zfill(width)
+    padded = [v.zfill(width) for v in values]
     mat = np.frombuffer("".join(padded).encode("ascii"), dtype=np.uint8).reshape(
         -1, width).astype(np.int64) - 48
     # double every second digit from the right (the check digit is not doubled)
@@ -552,7 +574,7 @@ def _luhn_share(digits: pd.Series) -> float:
     return float(valid.sum() / len(digits))
 
 
-def _iban_share(compact: pd.Series) -> float:
+def _iban_share(compact: list[str]) -> float:
     """Share of values passing the IBAN mod-97 check."""
     def valid(code: str) -> bool:
         code = code.upper()
@@ -560,8 +582,8 @@ def _iban_share(compact: pd.Series) -> float:
             return False
         moved = code[4:] + code[:4]
         return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
-    sample = compact.head(500)
-    return float(sample.map(valid).mean()) if len(sample) else 0.0
+    sample = compact[:500]
+    return sum(map(valid, sample)) / len(sample) if sample else 0.0
 
 
 # ------------------------------------------------------------------ outcomes
@@ -581,13 +603,15 @@ def _outcome(f: _Facts) -> str | None:
 # ------------------------------------------------------------------ ids
 def _short_tokens(f: _Facts) -> bool:
     text = f.uniques_text(1000)
-    return bool(text.str.len().mean() <= 40 and
-                (~text.str.contains(" ", regex=False)).mean() > 0.8)
+    return bool(sum(map(len, text)) / len(text) <= 40 and _share(" ", text, "in") < 0.2)
 
 
 def _looks_dated(f: _Facts) -> bool:
     """Near-unique timestamps are dates, not identifiers."""
-    return _DATE_NAME.search(f.key) is not None or not _not_dates(f.uniques_text(200))
+    text = f.uniques_text(200)
+    if _DATE_NAME.search(f.key) is not None:
+        return True
+    return _share(_QUICK_DATE, text) >= 0.5 and not _not_dates(text)
 
 
 def _id_like_integers(arr: np.ndarray) -> bool:
@@ -649,6 +673,8 @@ def _dates(f: _Facts, user_format: str | None) -> DateReading | None:
     named = _DATE_NAME.search(f.key) is not None
     if f.is_num and not (named and f.integral):
         return None
+    if f.is_text and user_format is None and _share(_QUICK_DATE, f.uniques_text(50)) < 0.5:
+        return None  # most text columns: rejected on 50 values, no pass over the column
     counts = f.value_counts()
     uniques = counts.index.to_series().reset_index(drop=True)
     reading = detect_date_format(uniques, counts.to_numpy(), numeric_ok=named,

@@ -10,7 +10,6 @@ Example
 
 from __future__ import annotations
 
-import warnings
 from datetime import date, datetime
 from typing import ClassVar
 
@@ -19,6 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from custseg.data.dates import parse_dates
 from custseg.preprocess._base import input_names
 
 _DAY_NS = 86_400 * 10**9
@@ -34,7 +34,8 @@ class DateDurationEncoder(TransformerMixin, BaseEstimator):
     ----------
     as_of : reference date (ISO text, ``date`` or None = latest date seen when
         fitting, so the same table always gives the same numbers).
-    date_format : strptime format for text dates (None lets pandas guess).
+    date_format : strptime format for text dates (None: decided from the values,
+        see :func:`custseg.data.dates.detect_date_format`).
 
     Input can be datetimes, date text, or numbers (already days since
     1970-01-01). Missing or unparseable dates stay missing (NaN).
@@ -113,9 +114,9 @@ def _column_days(col: np.ndarray, date_format: str | None) -> np.ndarray:
         numeric = pd.to_numeric(series, errors="coerce")
         if numeric.notna().sum() == series.notna().sum():  # numbers stored as objects
             return numeric.to_numpy(np.float64)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parsed = pd.to_datetime(series, format=date_format, errors="coerce")
+        # one reader for every date in custseg: formats decided from all values,
+        # two-digit years by its pivot, offsets to UTC, dates before 1900 missing
+        parsed = parse_dates(series, date_format)
     values = pd.DatetimeIndex(parsed).as_unit("ns").asi8.astype(np.float64)
     values[pd.isna(parsed)] = np.nan
     return values / _DAY_NS

@@ -141,10 +141,11 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
     notify("features", 1, 6)
     sample_rows = int(extra.get("sample_rows", SAMPLE_ROWS))
     sample = _sample(customers, n, sample_rows, config.seed)
-    ids = list(config.id) or ([id_default] if id_default else [])
-    schema = infer_schema(sample, id=ids, label=config.label, exclude=config.exclude,
-                          categorical=config.categorical, numeric=config.numeric,
-                          roles=config.roles, source=str(source.get("path") or "input"))
+    schema = infer_schema(sample, id=list(config.id), label=config.label,
+                          exclude=config.exclude, categorical=config.categorical,
+                          numeric=config.numeric, roles=config.roles,
+                          source=str(source.get("path") or "input"),
+                          key=id_default or None)  # the log's key: not "set by the user"
     decisions += [f"column {c.name!r}: {c.role} — {c.reason}" for c in schema
                   if c.role != "numeric"]
     lap("schema")
