@@ -32,8 +32,20 @@ _READINGS: dict[str, Reading | BaseException] = {}
 _RUNS: dict[str, object] = {}
 _TRUTHS: dict[str, object] = {}
 
-LOGS = [e for e in EXPECTED if e.kind == "transactions"]
-ROLE_CASES = [(e, col) for e in EXPECTED for col in e.roles]
+
+
+def _cases(exps):
+    """One case per file; under ``pytest -n`` (make test uses --dist loadgroup) all tests
+    of a file run on one worker, so each file is read and run once."""
+    return [pytest.param(e, id=e.name, marks=pytest.mark.xdist_group(f"realdata-{e.name}"))
+            for e in exps]
+
+
+FILES = _cases(EXPECTED)
+LOGS = _cases([e for e in EXPECTED if e.kind == "transactions"])
+ROLE_CASES = [pytest.param(e, col, id=f"{e.name}-{col}",
+                           marks=pytest.mark.xdist_group(f"realdata-{e.name}"))
+              for e in EXPECTED for col in e.roles]
 
 
 def _path(exp: Expected, request):
@@ -61,12 +73,8 @@ def _truth(exp: Expected, request):
     return _TRUTHS[exp.name]
 
 
-def _ids(cases):
-    return [e.name if isinstance(e, Expected) else f"{e[0].name}-{e[1]}" for e in cases]
-
-
 # ------------------------------------------------------------------ reading
-@pytest.mark.parametrize("exp", EXPECTED, ids=_ids(EXPECTED))
+@pytest.mark.parametrize("exp", FILES)
 def test_kind_and_rows(exp, request):
     reading = _reading(exp, request)
     assert reading.kind == exp.kind, (
@@ -75,7 +83,7 @@ def test_kind_and_rows(exp, request):
     assert len(reading.frame) == exp.rows
 
 
-@pytest.mark.parametrize("exp", EXPECTED, ids=_ids(EXPECTED))
+@pytest.mark.parametrize("exp", FILES)
 def test_id_column(exp, request):
     reading = _reading(exp, request)
     allowed = {reading.name_of(c) for c in exp.ids}
@@ -83,7 +91,7 @@ def test_id_column(exp, request):
         f"id {reading.schema.id_column!r}, expected one of {sorted(map(str, allowed))}")
 
 
-@pytest.mark.parametrize("exp", EXPECTED, ids=_ids(EXPECTED))
+@pytest.mark.parametrize("exp", FILES)
 def test_dates_as_read(exp, request):
     reading = _reading(exp, request)
     expected = {reading.name_of(c): span for c, span in exp.dates.items()}
@@ -97,7 +105,7 @@ def test_dates_as_read(exp, request):
             f"{column!r} read as {reading.date_format(column)!r}: {got}, truth {first}..{last}")
 
 
-@pytest.mark.parametrize("exp", EXPECTED, ids=_ids(EXPECTED))
+@pytest.mark.parametrize("exp", FILES)
 def test_outcomes_found_and_never_features(exp, request):
     reading = _reading(exp, request)
     schema = reading.schema
@@ -109,20 +117,20 @@ def test_outcomes_found_and_never_features(exp, request):
     assert not leaked, f"used as features: {sorted(leaked)}"
 
 
-@pytest.mark.parametrize(("exp", "column"), ROLE_CASES, ids=_ids(ROLE_CASES))
+@pytest.mark.parametrize(("exp", "column"), ROLE_CASES)
 def test_readme_roles(exp, column, request):
     info = _reading(exp, request).schema[column]
     assert info.role in exp.roles[column], f"{column!r}: {info.role} — {info.reason}"
 
 
-@pytest.mark.parametrize("exp", EXPECTED, ids=_ids(EXPECTED))
+@pytest.mark.parametrize("exp", FILES)
 def test_personal_data_by_content(exp, request):
     found = _reading(exp, request).raw_pii()
     assert exp.pii <= found, f"missed: {sorted(exp.pii - found)}"
     assert found <= exp.pii | exp.pii_maybe, f"not personal data: {sorted(found - exp.pii)}"
 
 
-@pytest.mark.parametrize("exp", LOGS, ids=_ids(LOGS))
+@pytest.mark.parametrize("exp", LOGS)
 def test_log_totals_equal_pandas(exp, request):
     reading = _reading(exp, request)
     assert reading.transactions is not None, f"{exp.name} was not read as a log"
@@ -140,7 +148,7 @@ def test_log_totals_equal_pandas(exp, request):
 
 
 # ---------------------------------------------------------------- whole run
-@pytest.mark.parametrize("exp", EXPECTED, ids=_ids(EXPECTED))
+@pytest.mark.parametrize("exp", FILES)
 def test_whole_run(exp, request):
     reading = _reading(exp, request)
     if reading.kind != exp.kind:
