@@ -151,6 +151,28 @@ def test_a_log_of_returns_only_never_gives_big_spenders():
     assert not any(VALUE_HIGH.search(n) for n in names.values()), names
 
 
+def test_a_whole_run_on_a_returns_only_log_has_no_value_word():
+    """The issue's case end to end: every line a return, so every customer's net value < 0."""
+    import custseg
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    cust = rng.integers(1, 400, n)
+    log = pd.DataFrame({
+        "CustomerID": cust, "InvoiceNo": [f"C{x}" for x in rng.integers(10_000, 20_000, n)],
+        "InvoiceDate": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, n),
+                                                                    "D"),
+        "Quantity": -rng.integers(1, 10, n) * (1 + (cust % 3 == 0) * 5),
+        "UnitPrice": np.round(rng.gamma(2, 3, n), 2)})
+    result = custseg.run(log, input_kind="transactions", k=4, algorithms=["kmeans"],
+                         stability=False, report=False)
+    prof = result.explanation.profiles
+    assert prof.monetary and prof.value_overall < 0
+    names = {s: v["name"] for s, v in result.explanation.names.items()}
+    check_names(names, result.frame[prof.monetary].sum(axis=1), result.labels)
+    assert not any(VALUE_HIGH.search(n) for n in names.values()), names
+
+
 def test_value_words_follow_total_value_not_one_skewed_column():
     """A segment with more wine buyers but less total value is no 'big spender'."""
     rng = np.random.default_rng(2)

@@ -190,3 +190,18 @@ def test_weak_structure_warning_never_says_x_below_x():
     shown, limit = re.search(r"silhouette (\d+\.\d+) \(below (\d+(?:\.\d+)?)\)",
                              weak[0]).groups()
     assert float(shown) < float(limit) == 0.25, weak[0]
+
+
+def test_share_warnings_never_read_equal_to_their_limit():
+    """1.96% is below the 2% minimum and 60.04% above 60%: shown so, not as 2% / 60%."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1, 2], [1501, 49, 950])  # shares 0.6004, 0.0196, 0.38
+    X = rng.normal(0, 1, (2500, 2)) + labels[:, None] * 4.0
+    res = validate(X, labels, random_state=0, sample_size=1000, min_share=0.02)
+    tiny = next(w for w in res.warnings if w.startswith("Segment 1 holds only"))
+    big = next(w for w in res.warnings if w.startswith("Segment 0 holds"))
+    assert "1.96% of customers" in tiny and "below the 2% minimum" in tiny, tiny
+    assert "60.04% of customers (more than 60%)" in big, big
+    for warning in (tiny, big):
+        shown, limit = (float(x) for x in re.findall(r"(\d+(?:\.\d+)?)%", warning)[:2])
+        assert shown != limit

@@ -192,3 +192,19 @@ def fmt_vs_limit(value: float, limit: float, digits: int = 2) -> str:
         if (shown < limit) == (value < limit) and shown != limit:
             return f"{value:.{d}f}"
     return f"{value:.8g}"
+
+
+def fmt_share_vs_limit(x: float, limit: float) -> str:
+    """A share as a percentage that never reads equal to the ``limit`` it is compared with.
+
+    >>> fmt_share_vs_limit(0.0196, 0.02), fmt_share_vs_limit(0.6004, 0.6)
+    ('1.96%', '60.04%')
+    >>> fmt_share_vs_limit(0.01, 0.02), fmt_share_vs_limit(0.2473, 0.02)
+    ('1%', '24.7%')
+    """
+    for digits in range(1, 6):
+        text = f"{100 * x:.{digits}f}"
+        if (float(text) < 100 * limit) == (x < limit) and float(text) != 100 * limit:
+            break
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return text + "%"

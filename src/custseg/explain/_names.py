@@ -495,19 +495,21 @@ def _unique(profiles, ids, candidates, parts, taken: set[str]) -> dict[int, str]
                 names[s] = _join(parts[s], n_base[s])
     # identical profiles: tell them apart by size, still in words
     order = sorted(ids, key=lambda s: -profiles.sizes[s])
-    seen: dict[str, int] = {}
+    used = set(taken)
     for s in order:
-        base = names[s]
-        count = seen.get(base.lower(), 0)
-        seen[base.lower()] = count + 1
-        if count or base.lower() in taken:
-            suffix = f" ({_ORDINAL[min(count, len(_ORDINAL) - 1)]} group)"
-            names[s] = cut_at_word(base, MAX_NAME - len(suffix)) + suffix
+        base = cand = names[s]
+        i = 0 if base.lower() in taken else 1  # "main group" when a user's name took it
+        while cand.lower() in used:  # checked on the cut text: cutting can make twins
+            suffix = f" ({_ORDINAL[i]} group)" if i < len(_ORDINAL) else f" (group {i + 1})"
+            cand = cut_at_word(base, MAX_NAME - len(suffix)) + suffix
+            i += 1
+        used.add(cand.lower())
+        names[s] = cand
     return names
 
 
 _ORDINAL = ("main", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-            "ninth", "tenth", "another")
+            "ninth", "tenth", "eleventh", "twelfth")
 
 
 def _contrast(profiles: SegmentProfiles, s: int, group: list[int], used) -> _Phrase:

@@ -27,6 +27,7 @@ from custseg.explain._common import (
     UNASSIGNED,
     check_labels,
     fmt_share,
+    fmt_share_vs_limit,
     fmt_vs_limit,
     json_ready,
 )
@@ -273,12 +274,14 @@ def _warnings(res: Validation, min_share: float, profiles: SegmentProfiles | Non
     segs = [s for s in res.sizes if s != UNASSIGNED]
     for s in segs:
         if res.shares[s] < min_share:
-            out.append(f"Segment {s} holds only {fmt_share(res.shares[s])} of customers "
+            out.append(f"Segment {s} holds only "
+                       f"{fmt_share_vs_limit(res.shares[s], min_share)} of customers "
                        f"({res.sizes[s]:,} of {res.n:,}), below the {fmt_share(min_share)} "
                        "minimum: consider merging it or choosing fewer segments.")
     for s in segs:
         if res.shares[s] > DOMINANT_SHARE:
-            out.append(f"Segment {s} holds {fmt_share(res.shares[s])} of customers (more than "
+            out.append(f"Segment {s} holds {fmt_share_vs_limit(res.shares[s], DOMINANT_SHARE)} "
+                       "of customers (more than "
                        f"{fmt_share(DOMINANT_SHARE)}): the segmentation mostly splits off small "
                        "groups from one large mass.")
     if profiles is not None:
