@@ -29,8 +29,9 @@ from custseg.features.dates import date_expression, is_numeric_type
 from custseg.features.quality import QUALITY_COUNTS, QualityRules
 from custseg.features.source import LogSource, open_source, quote_ident
 
-__all__ = ["CANCEL_EVIDENCE", "FEATURE_DEFINITIONS", "MIN_MEMORY_LIMIT", "CustomerFeatures",
-           "build_customer_features", "cancel_prefixes_from_evidence"]
+__all__ = ["CANCEL_EVIDENCE", "CANCEL_PREFIX_RE", "FEATURE_DEFINITIONS", "MIN_MEMORY_LIMIT",
+           "CustomerFeatures", "build_customer_features", "cancel_prefixes_from_evidence",
+           "decide_cancel_rule"]
 
 TREND_WINDOW_DAYS = 90
 #: An invoice prefix marks cancellations only when at least this share of the prefixed
@@ -45,9 +46,11 @@ CANCEL_EVIDENCE = 0.95
 MIN_MEMORY_LIMIT = 16 * 10**6
 _UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10,
           "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
-# Leading letters of an order id made of digits after them: "C536379" -> "C",
-# "CA-2016-152156" -> "CA"; hex or mixed ids ("e481f51cbdc5...") have no prefix.
-_PREFIX_RE = r"^([A-Za-z]+)[-_ /]?[0-9][0-9 _/-]*$"
+#: Leading letters of an order id made of digits after them: "C536379" -> "C",
+#: "CA-2016-152156" -> "CA"; hex or mixed ids ("e481f51cbdc5...") have no prefix.
+#: Group 1 is the prefix; both engines extract it with this pattern (no backslashes,
+#: so it reads the same in DuckDB, Spark/Java and Python).
+CANCEL_PREFIX_RE = r"^([A-Za-z]+)[-_ /]?[0-9][0-9 _/-]*$"
 
 # Plain-English definition of every feature column (also used by reports).
 FEATURE_DEFINITIONS: dict[str, str] = {
@@ -230,7 +233,7 @@ def _lines_sql(
         params["cancel"] = cancel["explicit"]
     elif cancel.get("prefixes"):
         prefix_cancel = (f"COALESCE(list_contains($cancel_prefixes, "
-                         f"regexp_extract(inv, '{_PREFIX_RE}', 1)), false)")
+                         f"regexp_extract(inv, '{CANCEL_PREFIX_RE}', 1)), false)")
         params["cancel_prefixes"] = list(cancel["prefixes"])
     # A status-cancelled line is the order itself, never completed: it is voided
     # (worth 0, activity only), not subtracted like an offsetting cancellation line.
@@ -693,19 +696,9 @@ _VALUE_FEATURES = ("monetary", "avg_order_value", "return_rate_value")
 
 
 def _cancel_rule(con, src: LogSource, cols: LogColumns, rules: QualityRules) -> dict:
-    """Decide how cancellations are recognised, from evidence in the data.
-
-    Negative quantities (or negative amounts without a quantity) are always returns.
-    An invoice prefix is a cancellation marker only when the prefixed invoices' lines
-    are negative (``CANCEL_EVIDENCE``); a user-given prefix is applied as given. A
-    status column holding a cancel/return value voids those lines.
-    """
-    out: dict = {"rule": "negative lines only", "prefixes": [], "explicit": None,
-                 "void_values": [], "status_column": cols.status, "evidence": {}}
-    rule = rules.cancel_prefix
-    if cols.invoice and rule is not None and rule != "auto":
-        out.update(rule=f"invoice prefix {rule!r} (given)", explicit=rule)
-    elif cols.invoice and rule == "auto":
+    """Measure the evidence for cancellations in DuckDB; :func:`decide_cancel_rule` decides."""
+    stats = None
+    if cols.invoice and rules.cancel_prefix == "auto":
         inv = f"NULLIF(trim(CAST({quote_ident(cols.invoice)} AS VARCHAR)), '')"
         t = src.types
 
@@ -719,22 +712,53 @@ def _cancel_rule(con, src: LogSource, cols: LogColumns, rules: QualityRules) -> 
         else:
             neg = "false"
         stats = _run(con, f"""
-            SELECT regexp_extract(inv, '{_PREFIX_RE}', 1) AS p, count(*),
+            SELECT regexp_extract(inv, '{CANCEL_PREFIX_RE}', 1) AS p, count(*),
                    count(*) FILTER (WHERE neg), count(DISTINCT inv)
             FROM (SELECT {inv} AS inv, COALESCE({neg}, false) AS neg FROM {src.sql})
             WHERE inv IS NOT NULL GROUP BY p ORDER BY p""", src.params).fetchall()
-        stats = [(str(p), int(a), int(b), int(c)) for p, a, b, c in stats]
+    values = None
+    if cols.status:
+        values = [r[0] for r in _run(con, f"""
+            SELECT DISTINCT NULLIF(trim(CAST({quote_ident(cols.status)} AS VARCHAR)), '') AS v
+            FROM {src.sql} WHERE v IS NOT NULL LIMIT 1000""", src.params).fetchall()]
+    return decide_cancel_rule(cols, rules, stats, values)
+
+
+def decide_cancel_rule(cols: LogColumns, rules: QualityRules,
+                       prefix_stats: list[tuple] | None = None,
+                       status_values: list | None = None) -> dict:
+    """Decide how cancellations are recognised, from evidence in the data.
+
+    Negative quantities (or negative amounts without a quantity) are always returns.
+    An invoice prefix is a cancellation marker only when the prefixed invoices' lines
+    are negative (``CANCEL_EVIDENCE``); a user-given prefix is applied as given. A
+    status column holding a cancel/return value voids those lines. Both engines
+    measure ``prefix_stats`` (one ``(prefix, lines, negative_lines, invoices)`` per
+    ``CANCEL_PREFIX_RE`` prefix, when ``rules.cancel_prefix == "auto"``) and
+    ``status_values`` (the distinct trimmed values of ``cols.status``), then call this.
+
+    >>> cols = LogColumns(customer="c", date="d", invoice="inv", status="Status")
+    >>> rule = decide_cancel_rule(cols, QualityRules(), [("", 90, 2, 30), ("C", 8, 8, 3)],
+    ...                           ["Shipped", "Cancelled"])
+    >>> rule["rule"], rule["prefixes"], rule["void_values"]
+    ("invoice prefix 'C' and status column 'Status' = 'Cancelled'", ['C'], ['Cancelled'])
+    """
+    out: dict = {"rule": "negative lines only", "prefixes": [], "explicit": None,
+                 "void_values": [], "status_column": cols.status, "evidence": {}}
+    rule = rules.cancel_prefix
+    if cols.invoice and rule is not None and rule != "auto":
+        out.update(rule=f"invoice prefix {rule!r} (given)", explicit=rule)
+    elif cols.invoice and rule == "auto" and prefix_stats is not None:
+        stats = [(str(p), int(a), int(b), int(c)) for p, a, b, c in prefix_stats]
         out["evidence"] = {p: {"lines": a, "negative_lines": b, "invoices": c,
                                "negative_share": round(b / a, 4) if a else 0.0}
                            for p, a, b, c in stats if p}
         out["prefixes"] = cancel_prefixes_from_evidence(stats)
         if out["prefixes"]:
             out["rule"] = "invoice prefix " + ", ".join(repr(p) for p in out["prefixes"])
-    if cols.status:
-        values = [r[0] for r in _run(con, f"""
-            SELECT DISTINCT NULLIF(trim(CAST({quote_ident(cols.status)} AS VARCHAR)), '') AS v
-            FROM {src.sql} WHERE v IS NOT NULL LIMIT 1000""", src.params).fetchall()]
-        out["void_values"] = sorted(str(v) for v in values if CANCEL_VALUE.match(str(v)))
+    if cols.status and status_values:
+        out["void_values"] = sorted(str(v) for v in status_values
+                                    if v is not None and CANCEL_VALUE.match(str(v)))
         if out["void_values"]:
             status = (f"status column {cols.status!r} = "
                       + ", ".join(repr(v) for v in out["void_values"]))
