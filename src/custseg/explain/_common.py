@@ -208,3 +208,18 @@ def fmt_share_vs_limit(x: float, limit: float) -> str:
             break
     text = text.rstrip("0").rstrip(".") if "." in text else text
     return text + "%"
+
+
+def short_label(text, limit: int = 60) -> str:
+    """A column name for a table heading or a sentence: cleaned, and when too long cut
+    in the middle so that names differing only at the end (``..._1``, ``..._2``) stay
+    apart.
+
+    >>> short_label("Naive_Bayes_Classifier_Attrition_Flag_Card_Category_Contacts_mon_1", 40)
+    'Naive_Bayes_Classifier_Att…ontacts_mon_1'
+    """
+    text = clean_text(text, 4 * limit)
+    if len(text) <= limit:
+        return text
+    tail = max(limit // 3, 1)
+    return text[:limit - tail - 1] + "…" + text[-tail:]

@@ -44,6 +44,7 @@ from custseg.explain._common import (
     fmt_number,
     fmt_share,
     readable,
+    short_label,
     snake,
 )
 from custseg.explain._profile import SegmentProfiles
@@ -546,7 +547,7 @@ def _describe(profiles: SegmentProfiles, s: int) -> str:
             break
         up = rec["effect_size"] > 0
         word = "higher" if up else "lower"
-        name = clean_text(rec["feature"], 60)
+        name = short_label(rec["feature"], 60)
         if rec["kind"] == "categorical":
             how = "more often" if up else "less often"
             bits.append(f"{how} {name} = {clean_text(rec['level'], 40)} "

@@ -39,6 +39,7 @@ from custseg.explain._common import (
     fmt_number,
     fmt_share,
     json_ready,
+    short_label,
 )
 from custseg.explain._features import FeatureTable, detect_monetary, feature_table
 
@@ -157,7 +158,7 @@ class SegmentProfiles:
 
     def _describe(self, rec: dict) -> str:
         d = f"effect {rec['effect_size']:+.2f}"
-        name = clean_text(rec["feature"], 60)  # a 100k-character column name stays short
+        name = short_label(rec["feature"], 60)  # a 100k-character column name stays short
         if rec["kind"] == "categorical":
             return (f"{name} = {clean_text(rec['level'], 40)}: {fmt_share(rec['mean'])} vs "
                     f"{fmt_share(rec['overall_mean'])} overall (lift {rec['lift']:.2f}, {d})")
@@ -481,7 +482,7 @@ def outcome_label(rec: dict) -> str:
     >>> outcome_label({"column": "score", "statistic": "mean", "level": None})
     'mean score'
     """
-    column = clean_text(rec["column"], 60)
+    column = short_label(rec["column"], 60)
     if rec["statistic"] == "rate":
         return f"share with {column} = {clean_text(rec['level'], 40)}"
     if rec["statistic"] == "mean":

@@ -35,8 +35,9 @@ INTRO = {
         "segments are, and with how stable they stay when the data is resampled. The "
         "recommendation weighs all of them."),
     "segments": (
-        "Who is in each segment: how big it is, how much of the value it brings, and which "
-        "features set it apart from the other customers."),
+        "Who is in each segment: how big it is, how much of the value it brings, how it "
+        "fares on the outcome columns (churn, responses, scores) when there are any, and "
+        "which features set it apart from the other customers."),
     "validation": (
         "How much to trust the segments: whether customers sit closer to their own segment "
         "than to the next one (silhouette), whether segments reappear when the data is "
