@@ -218,8 +218,8 @@ def test_cli_date_format_reaches_the_run(tmp_path):
         "spend": rng.gamma(2, 30, n), "visits": rng.poisson(5, n),
     }).to_csv(path, index=False)
     code, _, err = invoke("run", path, "-o", tmp_path / "out", "--k", "2", "--algorithms",
-                          "kmeans", "--no-report", "--no-stability", "--date-format",
-                          "%m/%d/%y", "--quiet")
+                          "kmeans", "--no-report", "--no-stability", "--no-feature-selection",
+                          "--date-format", "%m/%d/%y", "--quiet")
     assert code == 0, err
     import json
 

@@ -116,7 +116,8 @@ def test_pii_values_appear_in_no_reason_and_no_output(tmp_path):
     path = tmp_path / "customers.csv"
     frame.to_csv(path, index=False)
     code, _, err = invoke("run", path, "-o", tmp_path / "out", "--k", "2", "--algorithms",
-                          "kmeans", "--no-report", "--no-stability", "--quiet")
+                          "kmeans", "--no-report", "--no-stability", "--no-feature-selection",
+                          "--quiet")
     assert code == 0, err
     summary = (tmp_path / "out" / "summary.json").read_text(encoding="utf-8")
     assert json.loads(summary)["columns"]["card"]["role"] == "pii"

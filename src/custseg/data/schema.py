@@ -33,6 +33,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -302,8 +303,7 @@ def infer_schema(
     schema = Schema(n_rows=len(frame))
     readings: dict[str, DateReading] = {}
     n_rows = len(frame)
-    for position, name in enumerate(frame.columns):
-        series = frame.iloc[:, position]  # by position: no copy, duplicate names are fine
+    for name, series in frame.items():  # no copy; cheaper than iloc per column
         facts = _Facts(str(name), series)
         if name in overrides:
             role, reason = overrides[name]
@@ -360,10 +360,12 @@ class _Facts:
             self._uniques: pd.Series | None = None
         else:
             self.numbers = None
-            counts = series.value_counts(dropna=True, sort=False)  # one hash pass
-            self._uniques = counts
-            self.n = int(counts.sum())
-            self.n_unique = len(counts)
+            # one hash pass; factorize costs a third of value_counts on short columns
+            codes, self._values = pd.factorize(series, use_na_sentinel=True)
+            self._counts = np.bincount(codes[codes >= 0], minlength=len(self._values))
+            self._uniques = None
+            self.n = int(self._counts.sum())
+            self.n_unique = len(self._values)
         self._integral: bool | None = None
         self._text: list[str] | None = None
 
@@ -380,7 +382,7 @@ class _Facts:
         most, where pandas' per-call overhead would cost more than the work.
         """
         if self._text is None:
-            values = pd.unique(self.numbers) if self.is_num else self._uniques.index
+            values = pd.unique(self.numbers) if self.is_num else self._values
             step = max(1, len(values) // 2000)
             self._text = [str(v).strip() for v in values[::step][:2000]]
         return self._text[:: max(1, len(self._text) // limit)][:limit]
@@ -388,7 +390,10 @@ class _Facts:
     def value_counts(self) -> pd.Series:
         """Rows per distinct value, keyed by the column's own values (1, not 1.0)."""
         if self._uniques is None:
-            self._uniques = self.series.value_counts(dropna=True, sort=False)
+            if self.is_num:
+                self._uniques = self.series.value_counts(dropna=True, sort=False)
+            else:
+                self._uniques = pd.Series(self._counts, index=pd.Index(self._values))
         return self._uniques
 
 
@@ -450,6 +455,7 @@ def _infer_role(f: _Facts, date_format: str | None
     return "categorical", f"text with {f.n_unique} distinct values" + name_note, None
 
 
+@functools.lru_cache(maxsize=65536)
 def _snake(name: str) -> str:
     name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
@@ -503,7 +509,7 @@ def _name_only_note(f: _Facts) -> str:
 
 def _pii_by_content(f: _Facts) -> str | None:
     if f.is_num:
-        if not f.integral or f.n_unique < 3:
+        if f.n_unique < 3 or np.abs(f.numbers).max() < 1e12 or not f.integral:
             return None
         digits = np.floor(np.log10(np.maximum(np.abs(f.numbers[:2000]), 1))) + 1
         if ((digits >= 13) & (digits <= 19)).mean() > 0.9 and f.series.dtype.kind in "iu" \
