@@ -71,7 +71,7 @@ def test_screen_never_leaves_only_discrete_columns():
         assert col in prep.features_used_, prep.features_dropped_.get(col)
         assert dec[col]["stats"]["relevance"] < 0.05
         assert "only discrete columns would remain" in dec[col]["reason"]
-        assert dec[col]["stats"]["weight"] == 0.5
+        assert dec[col]["stats"]["weight"] == 0.1
 
 
 def infer_schema_roles(frame: pd.DataFrame) -> dict:
@@ -103,3 +103,13 @@ def test_shared_churn_tables_keep_age(shared_datasets, name):
     usable = [d for d in prep.decisions_ if "stats" in d and "relevance" in d["stats"]]
     irrelevant = [d for d in usable if d["reason"].startswith("no segment structure")]
     assert len(irrelevant) <= len(usable) / 3
+
+
+def test_plan_drops_discrete_before_continuous_within_a_group():
+    # BankChurners: Customer_Age scored lowest of the demographics (0.003) while
+    # Education_Level (0.003) and Marital_Status (0.018) are categories
+    scores = [0.0028, 0.0031, 0.0179, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
+    discrete = [False, True, True] + [False] * 6
+    plan = relevance_plan(scores, threshold=0.05, discrete=discrete, last={0, 1, 2},
+                          max_drop_share=2 / 9)
+    assert plan[1] == "drop" and plan[2] == "drop" and plan[0] != "drop"

@@ -23,6 +23,10 @@ from custseg.models._linkage import cut_linkage
 from custseg.models._mixture import icl_from
 
 LINKAGES = ("ward", "average", "complete")
+#: k grids longer than this fix the mixture covariance type on three pilot k (four types
+#: at every k was the largest single cost of a default run: 36 of 88 s of cc_general's
+#: scan under load)
+GMM_PILOT_GRID = 6
 
 
 @dataclass
@@ -68,9 +72,9 @@ class CandidateGenerator:
             for ct, bic in self.gmm(k, "auto").extra["bic_by_type"].items():
                 totals[ct] += bic
         self.gmm_type = min(totals, key=totals.get)
-        self.notes["gmm"] = (f"k grid has more than 12 values: mixture covariance type "
-                             f"'{self.gmm_type}' chosen by BIC at k={pilot_ks} and kept for "
-                             "every k")
+        self.notes["gmm"] = (f"k grid has more than {GMM_PILOT_GRID} values: mixture "
+                             f"covariance type '{self.gmm_type}' chosen by BIC at "
+                             f"k={pilot_ks} and kept for every k")
         return self.gmm_type
 
     # -- hierarchical ---------------------------------------------------

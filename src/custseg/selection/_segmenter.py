@@ -29,7 +29,13 @@ from custseg.models import (
     resolve_algorithm,
 )
 from custseg.models.mixed import mismatch_embedding
-from custseg.selection._candidates import LINKAGES, Candidate, CandidateGenerator, _seed
+from custseg.selection._candidates import (
+    GMM_PILOT_GRID,
+    LINKAGES,
+    Candidate,
+    CandidateGenerator,
+    _seed,
+)
 from custseg.selection._degenerate import cell_check, discrete_columns, tie_check
 from custseg.selection._density import density_check
 from custseg.selection._explain import build_result
@@ -329,7 +335,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
                 jobs.extend((algo, k, params) for k in ks)
         gmm_ks = [k for algo, k, p in jobs if algo == "gmm" and p.get("covariance_type",
                                                                        "auto") == "auto"]
-        if len(gmm_ks) > 12 and gen.gmm_type is None:
+        # one covariance type for the whole grid, chosen by BIC at three pilot k
+        if len(gmm_ks) > GMM_PILOT_GRID and gen.gmm_type is None:
             gen.choose_gmm_type([gmm_ks[0], gmm_ks[len(gmm_ks) // 2], gmm_ks[-1]])
         rows = []
         for i, (algo, k, params) in enumerate(jobs):
