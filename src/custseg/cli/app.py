@@ -141,12 +141,16 @@ def run(
             min_segment_share=min_segment_share,
             engine=engine, spark_master=spark_master)
         cfg = RunConfig.from_toml(config, **options) if config else RunConfig().replace(**options)
-        out_dir = out or Path("custseg-out") / input.stem.replace(" ", "_")
+        from custseg.data.io import materialise_input, source_name
+
+        out_dir = out or Path("custseg-out") / source_name(input)  # `-` (stdin): .../stdin
         from custseg.outputs import guarded_output
 
-        # -o checked and locked before any computation, held until the files are in place
-        with guarded_output(out_dir, inputs=[input, config]):
-            summary = _execute(input, cfg, out_dir, quiet)
+        # -o checked and locked before any computation, held until the files are in place;
+        # standard input or a pipe is buffered whole first, so every reader can reopen it
+        with guarded_output(out_dir, inputs=[input, config]), \
+                materialise_input(input) as data:
+            summary = _execute(data, cfg, out_dir, quiet)
     except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     _report_done(summary, out_dir, as_json, quiet)
