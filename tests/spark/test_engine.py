@@ -82,7 +82,8 @@ def test_run_spark_writes_everything_and_assign_reproduces(spark, tmp_path):
     assert summary["metrics"]["silhouette_spark"] is not None
     assert "not comparable" in summary["sampling"]["silhouette"]
     assert sorted(p.name for p in out.iterdir()) == [
-        "figures", "report.html", "segments.csv", "spark_model", "summary.json"]
+        ".custseg-output", "figures", "report.html", "segments.csv", "spark_model",
+        "summary.json"]
     assert (out / "figures" / "k_selection.png").stat().st_size > 1000
     assert not list(tmp_path.glob(".out.tmp-*"))
     segments = pd.read_csv(out / "segments.csv")
