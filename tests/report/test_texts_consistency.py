@@ -112,6 +112,8 @@ def test_report_k_is_the_number_of_segments_written(churn_run):
     assert highlight["segments"] == str(k)
     assert f'<span class="value">{k}</span><span class="label">segments</span>' in html
     assert len(re.findall(r'<article class="seg"', html)) == k
+    # names sit in <bdi>: a right-to-left name cannot reorder the text around it
+    assert len(re.findall(r'<h4><span class="seg-id">\d+</span> <bdi>[^<]+</bdi></h4>', html)) == k
     assert result.summary()["k"] == k == len(result.summary()["segments"])
 
 
