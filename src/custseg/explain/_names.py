@@ -219,6 +219,8 @@ def plain(feature: str, limit: int = MAX_PART) -> str:
 
     >>> plain("MntWines"), plain("Avg_Utilization_Ratio"), plain("AcceptedCmp2")
     ('spend on wines', 'average utilization ratio', 'accepted campaign 2')
+    >>> plain("Spending Score (1-100)"), plain("Annual Income (k$)")
+    ('spending score', 'annual income')
     >>> plain("interpurchase_cv")
     'irregularity of purchases'
     >>> plain("Naive_Bayes_Classifier_Attrition_Flag_Card_Category_Contacts_Count_12_mon")
@@ -227,7 +229,9 @@ def plain(feature: str, limit: int = MAX_PART) -> str:
     if snake(feature) in _PLAIN_NAMES:
         return _PLAIN_NAMES[snake(feature)]
     words = []
-    for token in readable(clean_text(feature, 4 * limit)).split():
+    # units and ranges in brackets ("Annual Income (k$)", "Score (1-100)") are not words
+    bare = re.sub(r"\s*[(\[][^)\]]*[)\]]", " ", clean_text(feature, 4 * limit)).strip()
+    for token in readable(bare or feature).split():
         match = re.fullmatch(r"([a-z]+)(\d+)", token)
         if match and match.group(1) in _PLAIN:
             words += [_PLAIN[match.group(1)], match.group(2)]
