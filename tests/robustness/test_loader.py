@@ -93,6 +93,14 @@ def codecs_bom() -> bytes:
     return codecs.BOM_UTF16_LE
 
 
+def test_an_unclosed_quote_names_its_line(tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('id,name\n1,ok\n2,"open\n3,x\n')
+    with pytest.raises(InputError, match=r"malformed row: a quote opened on line 3 is never "
+                                         r"closed"):
+        read_table(path)
+
+
 def test_invalid_text_in_an_explicit_encoding_is_a_clear_error(tmp_path):
     path = tmp_path / "ascii.csv"
     path.write_bytes("id,city\n1,Köln\n2,Porto\n".encode())

@@ -782,6 +782,9 @@ def _parser_detail(err: Exception) -> str:
     if match:
         want, line, saw = match.groups()
         return f"line {line} has {saw} fields where the header has {want}"
+    match = re.search(r"EOF inside string starting at row (\d+)", text)
+    if match:  # pandas counts rows from 0 at the header: file line = row + 1
+        return f"a quote opened on line {int(match.group(1)) + 1} is never closed"
     return text
 
 
