@@ -206,3 +206,13 @@ def test_sample_sales_personal_data(shared_datasets):
     assert set(schema.names("pii")) == {"PHONE", "ADDRESSLINE1", "CONTACTLASTNAME",
                                         "CONTACTFIRSTNAME"}
     assert schema["ORDERDATE"].date_format == "%m/%d/%Y %H:%M"
+
+
+def test_an_existing_segmentation_is_a_label_not_a_feature():
+    frame = pd.DataFrame({"Segmentation": list("ABCD") * 10, "Var_1": ["Cat_1", "Cat_2"] * 20,
+                          "Age": np.arange(40.0)})
+    schema = infer_schema(frame)
+    assert schema["Segmentation"].role == "label"
+    assert schema.label_column == "Segmentation"
+    assert "used to validate the segments, never a feature" in schema["Segmentation"].reason
+    assert schema["Var_1"].role == "binary"

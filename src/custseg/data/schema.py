@@ -4,7 +4,8 @@ Roles (see DESIGN.md): ``id``, ``numeric``, ``categorical``, ``binary``,
 ``datetime``, ``latitude``, ``longitude``, ``pii``, ``text``, ``constant``,
 ``outcome``, ``label`` and ``ignored``. Rules are applied in a fixed order —
 user overrides first, then PII (never a feature, never printed, reasons
-included), constants, outcomes (a churn flag, a campaign response, a model's
+included), constants, known groupings (a ``Segmentation`` column: a label to
+validate against), outcomes (a churn flag, a campaign response, a model's
 score: profiled per segment, not clustered on), identifiers, dates,
 coordinates, binaries, coded categories, numbers, categories and free text —
 so the first rule that fits decides and names itself in ``reason``.
@@ -78,8 +79,8 @@ _CUSTOMER_KEY = re.compile(r"(^|_)(customer|customers|cust|client|clientnum|memb
                            r"subscriber|shopper|buyer|consumer|household|account|patient|"
                            r"person|contact)(_|$|id|num|no|number|key)|customerid|clientnum|"
                            r"custid|memberid|userid")
-_ROW_NUMBER = re.compile(r"^(unnamed_\d+|index|idx|level_0|row|rows|row_?id|row_?num(ber)?|"
-                         r"rownum|sr_?no|s_?no|serial|no|n|nr|line|record)$")
+_ROW_NUMBER = re.compile(r"^(unnamed_\d+|index|idx|level_0|row|rows|row_?id|row_?names?|"
+                         r"row_?num(ber)?|rownum|sr_?no|s_?no|serial|no|n|nr|line|record)$")
 _CODE_NAME = re.compile(r"(channel|region|type|code|category|class|group|browser|system|"
                         r"^os$|source|segment|status|cluster|zone|store|branch|department|"
                         r"plan|tier|province|state|country|city|gender|sex)")
@@ -99,6 +100,8 @@ _OUTCOME_BINARY_NAME = re.compile(r"(^|_)(revenue|purchased|bought|subscribed|re
                                   r"cancelled|canceled|retained|left|clicked|accepted)(_|$)")
 _MODEL_OUTPUT_NAME = re.compile(r"(^|_)(classifier|prediction|predicted|predict|propensity|"
                                 r"probability|proba|prob|naive_bayes|model_score)(_|$)")
+# A grouping someone already made (a sales team's A-D): profiled, not re-learned.
+_GROUPING_NAME = re.compile(r"(^|_)(segmentation|segment|customer_segment|persona)(_|$)")
 #: Few enough values for a target (a flag, a rating of 1-5, a campaign count).
 MAX_OUTCOME_LEVELS = 10
 
@@ -409,6 +412,10 @@ def _infer_role(f: _Facts, date_format: str | None
     if f.n_unique == 1:
         return "constant", f"a single value ({_short(_first_value(f))}) in every row" \
             + name_note, None
+    if _GROUPING_NAME.search(f.key) and f.is_text and f.n_unique <= MAX_OUTCOME_LEVELS:
+        return "label", (f"named like an existing segmentation with {f.n_unique} groups: a "
+                         "known grouping, used to validate the segments, never a feature "
+                         "(--keep COL uses it)"), None
     outcome = _outcome(f)
     if outcome is not None:
         return "outcome", outcome, None
@@ -676,7 +683,9 @@ def _choose_key(schema: Schema, frame: pd.DataFrame, given: list[str]) -> None:
 def _dates(f: _Facts, user_format: str | None) -> DateReading | None:
     if f.is_datetime:
         return detect_date_format(f.series)
-    named = _DATE_NAME.search(f.key) is not None
+    # a header that is itself a date (19970101): a headerless file's first data row
+    named = _DATE_NAME.search(f.key) is not None or re.fullmatch(
+        r"(19|20)\d{6}(_\d+)?", f.key) is not None
     if f.is_num and not (named and f.integral):
         return None
     if f.is_text and user_format is None and _share(_QUICK_DATE, f.uniques_text(50)) < 0.5:
