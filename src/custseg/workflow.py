@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from custseg.config import DEFAULT_K, RunConfig
-from custseg.data.io import LoadedTable, read_table
+from custseg.data.io import LoadedTable, extreme_to_missing, read_table
 from custseg.data.schema import Schema, infer_schema
 from custseg.exceptions import ConfigError, InputError
 from custseg.persist.model import SegmentationModel, order_by_size, segments_frame, versions
@@ -193,7 +193,9 @@ def _load_input(data, config: RunConfig, decisions: list[str]):
             detection = _detect_log(data, config, decisions)
             if detection.is_log:
                 return _from_log(data, config, source, decisions, detection.columns())
-        return data.reset_index(drop=True), source, None
+        frame = data.reset_index(drop=True)  # a new frame: the caller's stays untouched
+        extreme_to_missing(frame, source["notes"])  # 1e308 would overflow, as from a file
+        return frame, source, None
     path = Path(data)
     if config.input_kind == "transactions" or implied:
         return _from_log(path, config, {"path": str(path), "format": path.suffix.lstrip(".")},

@@ -444,3 +444,18 @@ def test_available_memory_is_read_from_the_system(monkeypatch):
 
 def test_errors_are_custseg_errors():
     assert issubclass(InputError, CustsegError) and issubclass(ConfigError, CustsegError)
+
+
+def test_a_dataframe_with_extreme_values_runs_and_stays_untouched():
+    from custseg.workflow import run
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=120)
+    a[:11] = 1.7e308
+    frame = pd.DataFrame({"a": a, "b": rng.exponential(size=120)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run(frame, k=(2, 3), report=False, stability=False, algorithms=["kmeans"])
+    assert len(result.labels) == 120
+    assert result.source["notes"][0].startswith("column 'a': 11 values beyond ±1e+30")
+    assert frame["a"].iloc[0] == 1.7e308  # the caller's DataFrame is not changed
