@@ -36,6 +36,9 @@ from custseg.reproducible import make_skops_reproducible
 from tests.cli.helpers import invoke
 
 FAST = {"stability": False, "report": False, "seed": 0}
+#: Refusal time bound: the checks take ~0.01-0.2 s; 2 s leaves room for a busy CI
+#: machine and is still far from the 59 s and 157 s the issue measured.
+SECONDS = 2.0
 
 
 # --------------------------------------------------------------- real models
@@ -313,7 +316,7 @@ def test_a_zip_bomb_is_refused_in_well_under_a_second(tmp_path, new_customers, k
     clock = time.perf_counter()
     with pytest.raises(UnsafeModelError, match=r"unpacks to 26\d MB, more than the 256 MB"):
         load_model(path)
-    assert time.perf_counter() - clock < 0.5
+    assert time.perf_counter() - clock < SECONDS
     _refused_by_cli(path, new_customers, tmp_path, "unpacks to")
 
 
@@ -363,7 +366,7 @@ def test_an_array_declaring_4_gb_is_refused_in_well_under_a_second(tmp_path, new
     with pytest.raises(UnsafeModelError, match=r"declares shape \(536870912,\) of float64 "
                                                r"\(4,096 MB\), more than the 128 MB limit"):
         load_model(path)
-    assert time.perf_counter() - clock < 0.5
+    assert time.perf_counter() - clock < SECONDS
     _refused_by_cli(path, new_customers, tmp_path, "declares shape")
 
 
@@ -406,7 +409,7 @@ def test_a_json_nesting_bomb_is_refused(tmp_path, kmeans_model):
     clock = time.perf_counter()
     with pytest.raises(UnsafeModelError, match="nested more than 100 levels deep"):
         load_model(path)
-    assert time.perf_counter() - clock < 1.0
+    assert time.perf_counter() - clock < SECONDS
 
 
 def test_deep_but_parseable_json_is_refused(tmp_path, kmeans_model):
@@ -545,7 +548,8 @@ def test_docs_list_every_allowed_type_and_every_refusal_test():
     for names in ALLOWED_NODES.values():
         for name in names:
             assert name.rsplit(".", 1)[-1] in docs, name
-    cli_tests = (Path(__file__).resolve().parents[1] / "cli" /
-                 "test_assign_and_misc.py").read_text()
+    tests = Path(__file__).resolve().parents[1]
+    sources = "".join(p.read_text() for p in [*tests.joinpath("security").glob("test_*.py"),
+                                              tests / "cli" / "test_assign_and_misc.py"])
     for test in set(re.findall(r"`(test_\w+)", docs)):
-        assert test in globals() or f"def {test}(" in cli_tests, test
+        assert f"def {test}(" in sources, test

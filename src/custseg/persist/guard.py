@@ -348,3 +348,141 @@ def check_version(schema: dict[str, Any], where: str) -> None:
             f"custseg {installed}", where=where,
             fix="upgrade custseg (pip install -U custseg), or retrain the model with this "
                 "version: custseg run")
+
+
+# ------------------------------------------------------------------ Spark models
+#: Largest metadata file of a Spark stage (custseg's: under 10 KB; a SQLTransformer
+#: statement grows with the number of columns, ~150 bytes each).
+MAX_SPARK_METADATA_BYTES = 16 * MB
+#: Most stages in a Spark pipeline (custseg's: 10).
+MAX_SPARK_STAGES = 200
+#: Spark model format (custseg_model.json "version") this custseg reads.
+SPARK_MODEL_FORMAT = 1
+
+_SPARK_FIX = "pass the spark_model/ folder written by `custseg run --engine spark`"
+_UID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# String literals ('...', "..."), quoted names (`...`) and comments, scanned left to
+# right as Spark's lexer does, so nothing inside them is mistaken for a call and no
+# call hides behind a quote inside a comment (or the reverse).
+_SQL_LITERALS = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`]|``)*`"""
+                           r"|--[^\n]*|/\*.*?\*/", re.S)
+_SQL_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+def inspect_spark_model(folder: Path) -> None:
+    """Check a Spark model folder before pyspark reads it (nothing imported, no Spark).
+
+    pyspark imports the class each ``metadata`` file names and calls its
+    ``load``, and a SQLTransformer runs its SQL statement, so: every class must
+    be one custseg writes (:data:`~custseg.persist.trust.SPARK_CLASSES`), stage
+    ids must be plain names (no path tricks), SQL statements may call only the
+    functions custseg uses, and ``custseg_model.json`` must not come from a
+    newer custseg.
+    """
+    from custseg.persist.trust import SPARK_CLASSES
+
+    where = str(folder)
+    pipeline = folder / "pipeline"
+    metadata = _spark_metadata(pipeline, where)
+    stage_ids = [uid for m in metadata for uid in m.get("paramMap", {}).get("stageUids", [])]
+    if len(stage_ids) > MAX_SPARK_STAGES:
+        raise UnsafeModelError(f"the Spark model has {len(stage_ids):,} stages, more than "
+                               f"{MAX_SPARK_STAGES}", where=where, fix=_SPARK_FIX)
+    stages = []
+    for m in metadata:
+        uids = m.get("paramMap", {}).get("stageUids", [])
+        for index, uid in enumerate(uids):
+            if not isinstance(uid, str) or not _UID.fullmatch(uid):
+                raise UnsafeModelError(f"the Spark model names a stage {str(uid)[:80]!r}, not "
+                                       "a plain Spark id", where=where, fix=_SPARK_FIX)
+            stage = pipeline / "stages" / f"{str(index).zfill(len(str(len(uids))))}_{uid}"
+            stages += _spark_metadata(stage, where)
+    for m in metadata + stages:
+        name = m.get("class")
+        if name not in SPARK_CLASSES or "language" in m:
+            raise UnsafeModelError(
+                f"the Spark model holds a class custseg never writes: {str(name)[:120]}",
+                where=where, fix="only load Spark model folders written by custseg; "
+                                 "pyspark would import and run that class")
+        statement = m.get("paramMap", {}).get("statement")
+        if name.endswith(".SQLTransformer"):
+            _check_sql(statement, where)
+    _check_spark_version(folder, where)
+
+
+def _spark_metadata(path: Path, where: str) -> list[dict[str, Any]]:
+    """Every JSON line of the (non-hidden) files in ``path/metadata``."""
+    folder = path / "metadata"
+    files = sorted(f for f in folder.glob("*") if f.is_file()
+                   and not f.name.startswith((".", "_"))) if folder.is_dir() else []
+    if not files:
+        raise InputError(f"not a custseg Spark model folder (no metadata in {path.name}/)",
+                         where=where, fix=_SPARK_FIX)
+    out = []
+    for file in files:
+        if file.stat().st_size > MAX_SPARK_METADATA_BYTES:
+            raise UnsafeModelError(f"the Spark metadata file {file.name} is "
+                                   f"{_size(file.stat().st_size)}, more than the "
+                                   f"{_size(MAX_SPARK_METADATA_BYTES)} limit", where=where,
+                                   fix=_SPARK_FIX)
+        for line in file.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except (ValueError, RecursionError):
+                raise InputError(f"not a custseg Spark model folder ({file.name} is not "
+                                 "JSON)", where=where, fix=_SPARK_FIX) from None
+            if not isinstance(value, dict) or not isinstance(value.get("paramMap", {}), dict):
+                raise InputError("not a custseg Spark model folder (metadata is not an "
+                                 "object)", where=where, fix=_SPARK_FIX)
+            out.append(value)
+    return out
+
+
+def _check_sql(statement: Any, where: str) -> None:
+    """A SQLTransformer statement: ``SELECT *, <expressions> FROM __THIS__`` calling known
+    functions only (literals and quoted names are removed before looking)."""
+    from custseg.persist.trust import SPARK_SQL_FUNCTIONS
+
+    bare = _SQL_LITERALS.sub(lambda m: " " if m.group(0)[0] in "-/" else "''", statement) \
+        if isinstance(statement, str) else ""
+    calls = {c.lower() for c in _SQL_CALL.findall(bare)} - SPARK_SQL_FUNCTIONS
+    words = re.findall(r"[A-Za-z_]+", bare.upper())
+    if (not re.fullmatch(r"\s*SELECT\s+\*\s*,.*\bFROM\s+__THIS__\s*", bare, re.S)
+            or calls or words.count("SELECT") != 1 or words.count("FROM") != 1
+            or ";" in bare):
+        what = (f"calls {', '.join(sorted(calls))}, which custseg never uses" if calls else
+                "is not of the form custseg writes (SELECT *, ... FROM __THIS__)")
+        raise UnsafeModelError(f"a SQL statement in the Spark model {what}",
+                               where=where, fix="only load Spark model folders written by "
+                                                "custseg; Spark SQL can call Java and read "
+                                                "files")
+
+
+def _check_spark_version(folder: Path, where: str) -> None:
+    meta_path = folder / "custseg_model.json"
+    if not meta_path.is_file() or meta_path.stat().st_size > MAX_SPARK_METADATA_BYTES:
+        raise InputError("not a custseg Spark model folder (custseg_model.json missing or "
+                         "too large)", where=where, fix=_SPARK_FIX)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError):
+        raise InputError("not a custseg Spark model folder (custseg_model.json is not JSON)",
+                         where=where, fix=_SPARK_FIX) from None
+    if not isinstance(meta, dict):
+        raise InputError("not a custseg Spark model folder (custseg_model.json is not an "
+                         "object)", where=where, fix=_SPARK_FIX)
+    fmt = meta.get("version")
+    version = (meta.get("versions") or {}).get("custseg") if isinstance(
+        meta.get("versions"), dict) else None
+    installed = installed_version()
+    fix = ("upgrade custseg (pip install -U custseg), or retrain the model with this version: "
+           "custseg run --engine spark")
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > SPARK_MODEL_FORMAT:
+        raise InputError(f"the Spark model was written in format {fmt} by custseg "
+                         f"{version or '?'}; the installed custseg {installed} reads format "
+                         f"{SPARK_MODEL_FORMAT}", where=where, fix=fix)
+    if isinstance(version, str) and _newer(version, installed):
+        raise InputError(f"the Spark model was written by custseg {version}, newer than the "
+                         f"installed custseg {installed}", where=where, fix=fix)

@@ -180,3 +180,32 @@ def refused_types(pairs: Iterable[tuple[str, str]]) -> list[str]:
         else:
             refused.add(f"{name} (as {loader})")
     return sorted(refused)
+
+
+# ------------------------------------------------------------------ Spark models
+#: Spark ML classes in the ``pipeline/`` folder ``custseg run --engine spark``
+#: writes (the metadata of a PipelineModel and of each stage names one). pyspark
+#: imports the class a metadata file names and calls its ``load``, so any other
+#: name is refused before Spark reads the folder. Collected from real Spark runs
+#: with kmeans, gmm and bisecting_kmeans (numbers, categories, dates, geo).
+SPARK_CLASSES = frozenset({
+    "org.apache.spark.ml.PipelineModel",
+    "org.apache.spark.ml.feature.SQLTransformer",
+    "org.apache.spark.ml.feature.ImputerModel",
+    "org.apache.spark.ml.feature.VectorAssembler",
+    "org.apache.spark.ml.feature.StandardScalerModel",
+    "org.apache.spark.ml.feature.StringIndexerModel",
+    "org.apache.spark.ml.feature.OneHotEncoderModel",
+    "org.apache.spark.ml.feature.ElementwiseProduct",
+    "org.apache.spark.ml.clustering.KMeansModel",
+    "org.apache.spark.ml.clustering.BisectingKMeansModel",
+    "org.apache.spark.ml.clustering.GaussianMixtureModel",
+})
+
+#: SQL functions custseg's SQLTransformer statements call (src/custseg/spark/prep.py
+#: and engine.py). Spark SQL can also call Java (``reflect``, ``java_method``) and
+#: read files, so a statement calling anything else is refused.
+SPARK_SQL_FUNCTIONS = frozenset({
+    "cast", "try_cast", "least", "greatest", "log1p", "signum", "abs", "datediff",
+    "to_date", "try_to_timestamp", "coalesce", "nullif", "trim", "in",
+})

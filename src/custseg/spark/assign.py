@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from custseg.exceptions import InputError, ModelMismatchError
+from custseg.persist.guard import inspect_spark_model
 from custseg.spark.reader import ROW, read_input
 from custseg.spark.writer import MODEL_DIR, MODEL_META
 
@@ -29,6 +30,8 @@ def assign_frame(spark, model_path, data):
     from pyspark.sql import functions as F  # noqa: N812 - the usual Spark alias
 
     folder = model_folder(model_path)
+    # pyspark imports the classes the folder names and runs its SQL: check them first
+    inspect_spark_model(folder)
     meta = json.loads((folder / MODEL_META).read_text(encoding="utf-8"))
     pipeline = PipelineModel.load(str(folder / "pipeline"))
     raw, _ = read_input(spark, data)
