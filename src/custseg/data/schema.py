@@ -375,7 +375,8 @@ class _Facts:
     @property
     def integral(self) -> bool:
         if self._integral is None:
-            self._integral = bool(self.is_num and np.all(np.mod(self.numbers, 1) == 0))
+            with np.errstate(invalid="ignore"):  # inf is not a whole number, say nothing
+                self._integral = bool(self.is_num and np.all(np.mod(self.numbers, 1) == 0))
         return self._integral
 
     def uniques_text(self, limit: int = 2000) -> list[str]:
@@ -516,7 +517,7 @@ def _name_only_note(f: _Facts) -> str:
 
 def _pii_by_content(f: _Facts) -> str | None:
     if f.is_num:
-        if f.n_unique < 3 or np.abs(f.numbers).max() < 1e12 or not f.integral:
+        if f.n_unique < 3 or not f.integral or np.abs(f.numbers).max() < 1e12:
             return None
         digits = np.floor(np.log10(np.maximum(np.abs(f.numbers[:2000]), 1))) + 1
         if ((digits >= 13) & (digits <= 19)).mean() > 0.9 and f.series.dtype.kind in "iu" \
