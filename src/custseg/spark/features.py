@@ -5,6 +5,11 @@ quality rules, the same CASE logic for returns, zero-value and future lines,
 the same aggregates. Tests compare both engines on CDNOW value by value.
 Statements use only ANSI-safe functions (``try_cast``, ``try_to_timestamp``,
 ``NULLIF`` before divisions) so they run with ``spark.sql.ansi.enabled`` on.
+
+Column roles, the cancellation rule and the rule texts come from the local engine's
+own functions (:func:`~custseg.features.detect_log_columns` on a sample,
+:func:`~custseg.features.builder.decide_cancel_rule` on evidence Spark measures), so
+both engines state the same rule and match the same lines.
 """
 
 from __future__ import annotations
@@ -17,12 +22,21 @@ from typing import Any
 
 from custseg.exceptions import InputError
 from custseg.features import FEATURE_DEFINITIONS, LogColumns, QualityRules, detect_log_columns
-from custseg.features.builder import parse_as_of, share_column_name
+from custseg.features.builder import (
+    CANCEL_PREFIX_RE,
+    _notes,
+    _rules_text,
+    decide_cancel_rule,
+    parse_as_of,
+    share_column_name,
+)
+from custseg.features.columns import find_log_roles
 from custseg.features.dates import DATE_FORMATS
 from custseg.features.quality import QUALITY_COUNTS
 from custseg.spark.reader import ROW, spark_pattern
 
 TREND_WINDOW_DAYS = 90
+_SAMPLE_ROWS = 5000  # rows read to find roles from values, as the local engine's sample
 _NUMERIC_TYPES = ("double", "float", "int", "bigint", "smallint", "tinyint", "decimal")
 
 
@@ -46,6 +60,8 @@ class SparkFeatures:
     as_of: dt.date
     date_format: str
     notes: list[str] = field(default_factory=list)
+    #: Which cancellation rule was used and the evidence measured for it (as locally).
+    cancellation: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-ready summary (as ``CustomerFeatures.to_dict`` of the local engine)."""
@@ -54,7 +70,7 @@ class SparkFeatures:
                 "quality": dict(self.quality), "rules": dict(self.rules),
                 "columns": self.columns.to_dict(), "as_of": self.as_of.isoformat(),
                 "notes": list(self.notes), "definitions": dict(FEATURE_DEFINITIONS),
-                "engine": "spark"}
+                "cancellation": dict(self.cancellation), "engine": "spark"}
 
 
 def lit(text: str) -> str:
@@ -120,21 +136,79 @@ def _lines_select(spark, view: str, types: dict[str, str], cols: LogColumns,
     select = (f"{cid} AS cid, {ts} AS ts, {has_date} AS has_date, {text('invoice')} AS inv, "
               f"{num('quantity')} AS qty, {num('price')} AS price, {amt} AS amt, "
               f"{text('category')} AS cat, {text('channel')} AS chan, "
-              f"{text('country')} AS country")
+              f"{text('country')} AS country, {text('status')} AS status")
     return select, fmt
 
 
-def build_features(spark, raw, *, columns: dict | None = None, as_of=None,
+def _detect_columns(spark, raw, view: str, columns, n_rows: int,
+                    reasons: dict[str, str]) -> LogColumns:
+    """Roles as the local engine finds them: names first, then a sample of the values
+    (a status column holding "Cancelled", a customer key chosen by rows per value)."""
+    if isinstance(columns, LogColumns):  # saved roles: taken as they are
+        given = {k: v for k, v in columns.to_dict().items() if v is not None}
+        find_log_roles(list(raw.columns), given)  # every given column must exist
+        return LogColumns(**{**dict.fromkeys(columns.to_dict()), **given})
+    if n_rows > _SAMPLE_ROWS:
+        fraction = min(1.0, 1.3 * _SAMPLE_ROWS / n_rows)
+        part = spark.sql(f"SELECT * FROM {view} TABLESAMPLE ({fraction * 100:.6f} PERCENT) "
+                         f"REPEATABLE (42) LIMIT {_SAMPLE_ROWS}")
+    else:
+        part = raw
+    sample = part.toPandas()
+
+    def rows_per_value(col: str) -> float:
+        n, k = spark.sql(f"SELECT count({q(col)}), count(DISTINCT {q(col)}) "
+                         f"FROM {view}").first()
+        return n / k if k else 0.0
+
+    return detect_log_columns(list(raw.columns), columns, sample=sample, reasons=reasons,
+                              rows_per_value=rows_per_value)
+
+
+def _cancel_rule(spark, lines: str, cols: LogColumns, rules: QualityRules) -> dict:
+    """The evidence the local engine measures, in one Spark aggregation per question;
+    the decision is the local engine's own :func:`decide_cancel_rule`.
+
+    The staged lines carry each distinct line's copy count ``n``, so the sums count
+    the input lines as DuckDB does on the raw file.
+    """
+    stats = None
+    if cols.invoice and rules.cancel_prefix == "auto":
+        neg = ("qty < 0" if cols.quantity else "amt < 0" if cols.amount else "false")
+        stats = [tuple(r) for r in spark.sql(f"""
+            SELECT regexp_extract(inv, :prefix_re, 1) AS p, sum(n),
+                   COALESCE(sum(CASE WHEN COALESCE({neg}, false) THEN n END), 0),
+                   count(DISTINCT inv)
+            FROM {lines} WHERE inv IS NOT NULL GROUP BY 1 ORDER BY 1""",
+            args={"prefix_re": CANCEL_PREFIX_RE}).collect()]
+    values = None
+    if cols.status:
+        values = [r[0] for r in spark.sql(
+            f"SELECT DISTINCT status FROM {lines} WHERE status IS NOT NULL LIMIT 1000"
+        ).collect()]
+    return decide_cancel_rule(cols, rules, stats, values)
+
+
+def build_features(spark, raw, *, columns: dict | LogColumns | None = None, as_of=None,
                    rules: QualityRules | None = None, top_categories: int = 5) -> SparkFeatures:
-    """Aggregate a log (Spark DataFrame) into customer features; see :mod:`custseg.features`."""
+    """Aggregate a log (Spark DataFrame) into customer features; see :mod:`custseg.features`.
+
+    ``columns``: role -> column overrides (the rest found as locally, from names and a
+    sample of the values), or a :class:`LogColumns` taken as it is (saved roles).
+    """
     rules = rules or QualityRules()
     raw = raw.drop(ROW) if ROW in raw.columns else raw
-    cols = detect_log_columns(list(raw.columns), columns)
     tag = uuid.uuid4().hex[:8]
     src, lines = f"cs_src_{tag}", f"cs_lines_{tag}"
     types = dict(raw.dtypes)
     n_raw = raw.count()
     raw.createOrReplaceTempView(src)
+    reasons: dict[str, str] = {}
+    try:
+        cols = _detect_columns(spark, raw, src, columns, n_raw, reasons)
+    except Exception:
+        spark.catalog.dropTempView(src)
+        raise
     select, date_fmt = _lines_select(spark, src, types, cols, n_raw)
     if rules.keep_duplicates:
         staged = spark.sql(f"SELECT {select}, 1 AS n FROM {src}")
@@ -148,8 +222,10 @@ def build_features(spark, raw, *, columns: dict | None = None, as_of=None,
     staged = staged.cache()
     staged.createOrReplaceTempView(lines)
     try:
-        return _aggregate(spark, staged, lines, cols, rules, as_of, top_categories, date_fmt,
-                          dup)
+        feats = _aggregate(spark, staged, lines, cols, rules, as_of, top_categories, date_fmt,
+                           dup)
+        feats.notes[:0] = [f"column {role}: {why}" for role, why in reasons.items()]
+        return feats
     finally:
         staged.unpersist()
         for view in (src, f"{src}_g", lines):
@@ -171,22 +247,39 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
         as_of_d, default_as_of = last.date() + dt.timedelta(days=1), True
     else:
         as_of_d, default_as_of = parse_as_of(as_of, "as_of"), False
-    cancel = rules.cancel_prefix if cols.invoice else None
-    is_cancel = "COALESCE(startswith(inv, :cancel), false)" if cancel else "false"
+    cancel = _cancel_rule(spark, lines, cols, rules)
+    flag_params: dict[str, Any] = {}
+    prefix_cancel = "false"
+    if cancel["explicit"]:
+        prefix_cancel = "COALESCE(startswith(inv, :cancel), false)"
+        flag_params["cancel"] = cancel["explicit"]
+    elif cancel["prefixes"]:
+        keys = [f"cancel_p{i}" for i in range(len(cancel["prefixes"]))]
+        prefix_cancel = (f"COALESCE(regexp_extract(inv, :prefix_re, 1) IN "
+                         f"({', '.join(':' + k for k in keys)}), false)")
+        flag_params.update(zip(keys, cancel["prefixes"], strict=True),
+                           prefix_re=CANCEL_PREFIX_RE)
+    # as locally: a status-cancelled line is the order itself, never completed, so it
+    # is voided (worth 0, activity only), not subtracted like an offsetting line
+    is_void = "false"
+    if cancel["void_values"]:
+        keys = [f"void{i}" for i in range(len(cancel["void_values"]))]
+        is_void = f"COALESCE(status IN ({', '.join(':' + k for k in keys)}), false)"
+        flag_params.update(zip(keys, cancel["void_values"], strict=True))
     classified = f"""(SELECT *,
-          (is_cancel OR COALESCE(qty < 0, false) OR (qty IS NULL AND amt < 0)) AS is_return,
+          (is_prefix OR is_void) AS is_cancel,
+          (NOT is_void AND (is_prefix OR COALESCE(qty < 0, false)
+                            OR (qty IS NULL AND amt < 0))) AS is_return,
           (amt = 0 OR COALESCE(price = 0, false)) AS is_zero,
           (ts >= CAST(:as_of AS TIMESTAMP)) AS is_future
-        FROM (SELECT *, {is_cancel} AS is_cancel FROM {lines}))"""
+        FROM (SELECT *, {prefix_cancel} AS is_prefix, {is_void} AS is_void FROM {lines}))"""
     used = """((cid IS NOT NULL OR NOT :drop) AND ts IS NOT NULL AND amt IS NOT NULL
         AND NOT (NOT is_return AND amt < 0 AND :excl_neg)
         AND NOT (is_future AND :excl_future))"""
     params: dict[str, Any] = {"as_of": as_of_d, "drop": rules.drop_missing_customer,
                               "excl_zero": rules.exclude_zero_price,
                               "excl_neg": rules.exclude_negative_price,
-                              "excl_future": rules.exclude_future_dates}
-    if cancel:
-        params["cancel"] = cancel
+                              "excl_future": rules.exclude_future_dates, **flag_params}
 
     def sql(text: str, extra: dict | None = None):
         args = {**params, **(extra or {})}
@@ -200,8 +293,10 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
              "count(DISTINCT CASE WHEN is_cancel THEN inv END)" for c in conds]
     parts.insert(1, "sum(n) - count(*)")
     parts.append(f"count(CASE WHEN {used} THEN 1 END)")
+    parts.append("COALESCE(sum(CASE WHEN is_void THEN n END), 0)")
     row = sql(f"SELECT {', '.join(parts)} FROM {classified}").first()
-    quality = {k: int(v or 0) for k, v in zip(QUALITY_COUNTS, row, strict=True)}
+    quality = {k: int(v or 0) for k, v in zip(QUALITY_COUNTS, row[:-1], strict=True)}
+    quality["voided_lines"] = int(row[-1] or 0)
     if dup is not None:
         quality["duplicate_lines"] = int(dup)
 
@@ -213,7 +308,8 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
         limit = top_n if role == "category" else 10
         tops = [r[0] for r in sql(f"""
             SELECT {expr} FROM {classified}
-            WHERE {used} AND NOT is_return AND amt > 0 AND NOT (is_zero AND :excl_zero)
+            WHERE {used} AND NOT is_return AND NOT is_void AND amt > 0
+              AND NOT (is_zero AND :excl_zero)
               AND {expr} IS NOT NULL
             GROUP BY 1 ORDER BY sum(amt) DESC, 1 LIMIT {int(limit)}""").collect()]
         keys_in = []
@@ -240,8 +336,9 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
     feature_sql = f"""
     WITH u AS (
         SELECT cid, CAST(ts AS DATE) AS day, inv, cat, chan, country, is_return,
-               CASE WHEN is_return THEN -abs(amt) ELSE amt END AS v,
-               CASE WHEN NOT is_return AND amt >= 0 AND NOT (is_zero AND :excl_zero)
+               CASE WHEN is_void THEN 0 WHEN is_return THEN -abs(amt) ELSE amt END AS v,
+               CASE WHEN NOT is_return AND NOT is_void AND amt >= 0
+                         AND NOT (is_zero AND :excl_zero)
                     THEN amt END AS pv
         FROM {classified} WHERE {used}
     ),
@@ -293,17 +390,17 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
                              "count(CASE WHEN frequency = 0 THEN 1 END)").first()
     quality.update(customers=int(stats[0]), customers_negative_net=int(stats[1]),
                    customers_without_orders=int(stats[2]))
-    rules_text = {
-        "as_of": f"Features are computed as of {as_of_d} " + (
-            "(the day after the last transaction)." if default_as_of else "(given)."),
-        "date_format": f"Dates in {cols.date!r} are read as {date_fmt}.",
-        "engine": "Spark SQL with the definitions of custseg.features (DuckDB).",
-        **{k: f"{k} = {v}" for k, v in rules.to_dict().items()},
-    }
-    notes = [f"{quality['lines_total']:,} log lines gave {quality['customers']:,} customers "
-             f"({quality['lines_used']:,} distinct lines used), as of {as_of_d} (Spark)."]
+    cancellation = {**cancel, "lines": quality["cancelled_lines"],
+                    "invoices": quality["cancelled_invoices"]}
+    # the local engine's texts, so both engines state the same rules and counts
+    rules_text = {**_rules_text(rules, quality, cols, as_of_d, default_as_of, date_fmt,
+                                cancellation),
+                  "engine": "Spark SQL with the definitions of custseg.features (DuckDB)."}
+    notes = _notes(quality, cols, as_of_d)
+    notes[0] = notes[0].removesuffix(".") + " (Spark)."
     return SparkFeatures(frame=frame, quality=quality, rules=rules_text, columns=cols,
-                         as_of=as_of_d, date_format=date_fmt, notes=notes)
+                         as_of=as_of_d, date_format=date_fmt, notes=notes,
+                         cancellation=cancellation)
 
 
 def _finish(frame, id_name: str):
