@@ -216,3 +216,10 @@ def test_an_existing_segmentation_is_a_label_not_a_feature():
     assert schema.label_column == "Segmentation"
     assert "used to validate the segments, never a feature" in schema["Segmentation"].reason
     assert schema["Var_1"].role == "binary"
+
+
+def test_short_target_words_count_only_as_the_whole_name():
+    frame = pd.DataFrame({"y": [0, 1] * 20, "ticket_class": [1, 2, 3, 1] * 10,
+                          "default_language": ["en", "fr"] * 20, "x": np.arange(40.0)})
+    schema = infer_schema(frame)
+    assert schema.names("outcome") == ["y"]

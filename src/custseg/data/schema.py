@@ -94,8 +94,10 @@ _DATE_NAME = re.compile(r"(date|time|^dt_|_dt$|_at$|since|joined|signup|created|
 # Outcomes: a target a model would predict. Strong names need few values;
 # weak ones (revenue, purchased) only count when the column is two-valued.
 _OUTCOME_NAME = re.compile(r"(^|_)(churn|churned|churn_flag|attrition|attrited|exited|"
-                           r"response|responded|converted|conversion|outcome|target|label|"
-                           r"default|defaulted|y|class|accepted_?cmp\d*)(_|$)")
+                           r"response|responded|converted|conversion|outcome|target|defaulted|"
+                           r"accepted_?cmp\d*)(_|$)"
+                           # short words only as the whole name: ticket_class is a feature
+                           r"|^(y|class|label|default|default_payment\w*|default_flag)$")
 _OUTCOME_BINARY_NAME = re.compile(r"(^|_)(revenue|purchased|bought|subscribed|renewed|"
                                   r"cancelled|canceled|retained|left|clicked|accepted)(_|$)")
 _MODEL_OUTPUT_NAME = re.compile(r"(^|_)(classifier|prediction|predicted|predict|propensity|"
