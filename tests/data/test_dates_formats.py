@@ -290,3 +290,13 @@ def test_a_million_values_are_read_fast():
     elapsed = time.perf_counter() - start
     assert reading.format == "%d-%m-%Y" and parsed.notna().all()
     assert elapsed < 10  # work on distinct values: about a second on a laptop
+
+
+def test_ambiguous_log_dates_are_said_in_the_notes():
+    log = pd.DataFrame({"customer": ["a", "a", "b", "c"],
+                        "date": ["03/01/19", "04/01/19", "05/01/19", "06/01/19"],
+                        "amount": [10.0, 12.0, 5.0, 8.0]})
+    res = build_customer_features(log)
+    assert str(res.as_of) == "2019-01-07"
+    note = next(n for n in res.notes if n.startswith("Dates in 'date' are read with"))
+    assert "ambiguous: read as day-first because the dates then lie within 3 days" in note

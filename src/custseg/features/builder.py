@@ -173,6 +173,7 @@ def _lines_sql(
     date_format: str | None,
     cancel: dict,
     attributes: tuple[str, ...] = (),
+    date_notes: list[str] | None = None,
 ) -> tuple[str, str, dict, str]:
     """SELECT lists turning raw columns into the staged line table.
 
@@ -203,7 +204,7 @@ def _lines_sql(
     else:
         cid = q["customer"]
     ts, dparams, dfmt = date_expression(
-        con, src.sql, src.params, q["date"], types[cols.date], date_format,
+        con, src.sql, src.params, q["date"], types[cols.date], date_format, notes=date_notes,
         where=f"date column {cols.date!r}",
     )
     amt = _value_sql(cols, num)
@@ -436,10 +437,12 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format,
                 f"transaction log; columns seen: {src.columns}",
                 where="--label", fix="pass one of the log's columns (exact spelling)")
     cancel = _cancel_rule(con, src, cols, rules)
+    date_notes: list[str] = []  # how the dates were read and why (ambiguity included)
     inner, outer, params, date_fmt = _lines_sql(con, src, cols, date_format, cancel,
-                                                attributes)
+                                                attributes, date_notes)
     params = {**src.params, **params}
     notes: list[str] = [f"column {role}: {why}" for role, why in reasons.items()]
+    notes += date_notes
 
     # Stage the lines once: with duplicates dropped, each distinct line keeps its
     # copy count n so the quality counts still describe the input lines.
