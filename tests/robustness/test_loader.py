@@ -101,6 +101,18 @@ def test_an_unclosed_quote_names_its_line(tmp_path):
         read_table(path)
 
 
+def test_a_header_with_a_quoted_newline_and_rows_wider_than_the_header(tmp_path):
+    # found by the property test: the first column silently became the index
+    (tmp_path / "h.csv").write_text('"a\nb",c\n1,2\n3,4\n')
+    assert read_table(tmp_path / "h.csv").frame.to_dict("list") == {"a\nb": [1, 3],
+                                                                    "c": [2, 4]}
+    (tmp_path / "w.csv").write_text("a,b\n1,2,3\n4,5,6\n")
+    table = read_table(tmp_path / "w.csv")
+    assert table.frame.to_dict("list") == {"a": [1, 4], "b": [2, 5], "column_3": [3, 6]}
+    assert table.notes[0] == ("the header names 2 columns but the rows have 3: the extra "
+                              "columns are called column_3")
+
+
 def test_invalid_text_in_an_explicit_encoding_is_a_clear_error(tmp_path):
     path = tmp_path / "ascii.csv"
     path.write_bytes("id,city\n1,Köln\n2,Porto\n".encode())

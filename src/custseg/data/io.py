@@ -578,21 +578,29 @@ def _read_text(path: Path, shown: str, scratch: Path, *, sep, encoding,
         raise InputError("the file holds no text lines", where=shown,
                          fix="export the customer table again; it needs a header and rows")
     sep = _normalise_sep(sep) if sep else _detect_delimiter(lines)
-    header = _split_header(lines[0].lstrip("\ufeff"), sep)
+    rows = _sample_rows(text_sample.lstrip("\ufeff"), sep, cut=len(sample_bytes) == _SAMPLE_BYTES)
+    header = rows[0] if rows else []
     names, renamed = _dedupe_names(header)
     if renamed:
         notes.append("duplicate column names renamed: "
                      + ", ".join(f"{new} (was {old})" for new, old in renamed.items()))
-    if len(lines) < 2:
+    if len(rows) < 2:
         raise InputError(
             "the file has a header but no data rows", where=shown,
             fix="export the rows too, not only the column names",
         )
+    width = Counter(len(r) for r in rows[1:]).most_common(1)[0][0]
+    if width > len(names):  # rows wider than the header: name the extra columns
+        extra = [f"column_{i + 1}" for i in range(len(names), width)]
+        notes.append(f"the header names {len(names)} columns but the rows have {width}: "
+                     f"the extra columns are called {', '.join(extra[:5])}"
+                     + (" ..." if len(extra) > 5 else ""))
+        names = names + [e if e not in names else e + "_" for e in extra]
     try:
         frame = pd.read_csv(
             path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False,
             header=0, names=names, skipinitialspace=True, engine="c", quotechar='"',
-            skip_blank_lines=True,
+            skip_blank_lines=True, index_col=False,  # never a column silently as index
         )
     except pd.errors.ParserError as err:
         raise InputError(f"malformed row: {_parser_detail(err)}", where=shown,
@@ -748,6 +756,23 @@ def _detect_delimiter(lines: list[str]) -> str:
     if ws and ws[0] > 1 and Counter(ws).most_common(1)[0][1] / len(ws) >= 0.9:
         return r"\s+"
     return ","
+
+
+def _sample_rows(text: str, sep: str, cut: bool) -> list[list[str]]:
+    """The sample's first 200 records (quoted values may span lines), blank ones skipped."""
+    if sep == r"\s+":
+        rows = [ln.split() for ln in text.splitlines()[:201]]
+    else:
+        try:
+            reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"',
+                                skipinitialspace=True)
+            rows = [r for _, r in zip(range(201), reader, strict=False)]
+        except csv.Error:  # e.g. a NUL or a quote the csv module rejects: split lines
+            rows = [_split_header(ln, sep) for ln in text.splitlines()[:201]]
+    rows = [r for r in rows if r and (len(r) > 1 or r[0].strip())]  # as pandas skips
+    if cut and len(rows) > 2:
+        rows = rows[:-1]  # the last record of a cut sample may be partial
+    return rows
 
 
 def _split_header(line: str, sep: str) -> list[str]:
