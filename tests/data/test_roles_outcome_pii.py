@@ -223,3 +223,14 @@ def test_short_target_words_count_only_as_the_whole_name():
                           "default_language": ["en", "fr"] * 20, "x": np.arange(40.0)})
     schema = infer_schema(frame)
     assert schema.names("outcome") == ["y"]
+
+
+def test_a_date_error_never_quotes_personal_data():
+    from custseg.exceptions import InputError
+    from custseg.features import build_customer_features
+
+    log = pd.DataFrame({"customer": ["a", "b"], "date": ["ann@shop.com", "bob@shop.org"],
+                        "amount": [1.0, 2.0]})
+    with pytest.raises(InputError, match=r"cannot read the dates in column \"date\", e.g. \(a "
+                                         r"value that looks like personal data, not shown\)"):
+        build_customer_features(log)

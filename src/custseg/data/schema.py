@@ -547,6 +547,26 @@ def _pii_by_content(f: _Facts) -> str | None:
     return None
 
 
+def looks_personal(values: Iterable) -> bool:
+    """Whether values look like e-mails, phones, IPs, card numbers or IBANs.
+
+    For messages that would quote a value: a personal one is never quoted.
+
+    Example
+    -------
+    >>> looks_personal(["ann@shop.com"]), looks_personal(["03/01/19"])
+    (True, False)
+    """
+    texts = [str(v).strip() for v in values][:50]
+    if not texts:
+        return False
+    compact = _compact(texts)
+    return bool(_share(_EMAIL, texts) + _share(_IPV4, texts) + _share(_IPV6, texts) > 0
+                or _luhn_share(compact) > 0 or _share(_IBAN, texts) > 0
+                or (_share(_PHONE, texts) > 0 and _digit_share(texts, 7, 15) > 0
+                    and _not_dates(texts)))
+
+
 def _share(pattern: re.Pattern | str, texts: list[str], how: str = "match") -> float:
     """Share of ``texts`` matching ``pattern`` (``match``, ``search`` or substring ``in``)."""
     if not texts:

@@ -76,10 +76,10 @@ def date_reading(con: duckdb.DuckDBPyConnection, from_sql: str, params: dict, qu
         check_strptime(date_format, where="date_format (--date-format)")
         reading = read_with_format(values, counts, date_format)
         if reading.n_rows and reading.n_unreadable > 0.5 * reading.n_rows:
-            example = values.iloc[0] if len(values) else ""
+            example = _example(values)
             raise InputError(
                 f"date format {date_format} reads only {reading.n_rows - reading.n_unreadable:,}"
-                f" of {reading.n_rows:,} dates in {column}, e.g. not {example!r}", where=column,
+                f" of {reading.n_rows:,} dates in {column}, e.g. not {example}", where=column,
                 fix="give the strptime format of these values with --date-format "
                     "(e.g. '%d/%m/%Y %H:%M'), or leave it out to detect it")
     else:
@@ -89,9 +89,9 @@ def date_reading(con: duckdb.DuckDBPyConnection, from_sql: str, params: dict, qu
         if reading is None:
             if not len(values):
                 return DateReading(None, "empty", "no dates")
-            example = values.iloc[0]
+            example = _example(values)
             raise InputError(
-                f"cannot read the dates in column {quoted}, e.g. {example!r}", where=column,
+                f"cannot read the dates in column {quoted}, e.g. {example}", where=column,
                 fix="pass the format with --date-format (strptime codes, e.g. '%d/%m/%Y')")
     problem = range_problem(reading, column.removeprefix("date column ").strip("'"))
     if problem:
@@ -99,6 +99,17 @@ def date_reading(con: duckdb.DuckDBPyConnection, from_sql: str, params: dict, qu
             "--date-format with the right strptime codes (e.g. '%d/%m/%y')"
         raise InputError(problem, where=column, fix=f"pass the format with {alt}")
     return reading
+
+
+def _example(values) -> str:
+    """The first value quoted, unless it looks like personal data (never printed)."""
+    from custseg.data.schema import looks_personal
+
+    if not len(values):
+        return "(no values)"
+    first = values.iloc[0]
+    return "(a value that looks like personal data, not shown)" if looks_personal([first]) \
+        else repr(first)
 
 
 def date_expression(
