@@ -234,3 +234,11 @@ def test_a_date_error_never_quotes_personal_data():
     with pytest.raises(InputError, match=r"cannot read the dates in column \"date\", e.g. \(a "
                                          r"value that looks like personal data, not shown\)"):
         build_customer_features(log)
+
+
+def test_a_constant_personal_value_is_not_quoted():
+    frame = pd.DataFrame({"owner": ["ann@shop.com"] * 20, "plan": ["basic"] * 20,
+                          "x": np.arange(20.0)})
+    schema = infer_schema(frame)
+    assert schema["owner"].reason == "a single value in every row"
+    assert schema["plan"].reason == "a single value (basic) in every row"

@@ -413,8 +413,9 @@ def _infer_role(f: _Facts, date_format: str | None
         return "pii", pii, None
     name_note = _name_only_note(f)
     if f.n_unique == 1:
-        return "constant", f"a single value ({_short(_first_value(f))}) in every row" \
-            + name_note, None
+        value = _first_value(f)
+        shown = "" if looks_personal([value]) else f" ({_short(value)})"
+        return "constant", f"a single value{shown} in every row" + name_note, None
     if _GROUPING_NAME.search(f.key) and f.is_text and f.n_unique <= MAX_OUTCOME_LEVELS:
         return "label", (f"named like an existing segmentation with {f.n_unique} groups: a "
                          "known grouping, used to validate the segments, never a feature "
