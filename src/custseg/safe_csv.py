@@ -24,6 +24,7 @@ Example
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 from typing import Any
@@ -91,5 +92,21 @@ def write_csv(frame: pd.DataFrame, path: str | Path, **options: Any) -> Path:
     """
     path = Path(path)
     options = {"index": False, "lineterminator": "\n", **options}
-    neutralise_formulas(frame).to_csv(path, **options)
+    safe = neutralise_formulas(frame)
+    if "quoting" not in options and _has_carriage_return(safe):
+        # Python's csv quotes a value holding \r only when \r is in the line terminator;
+        # unquoted, every reader sees a line break there and one customer becomes two rows
+        options["quoting"] = csv.QUOTE_NONNUMERIC
+    safe.to_csv(path, **options)
     return path
+
+
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    if any("\r" in str(c) for c in frame.columns):
+        return True
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        text = values.dtype == object or pd.api.types.is_string_dtype(values)
+        if text and values.astype("string").str.contains("\r", regex=False).fillna(False).any():
+            return True
+    return False

@@ -471,3 +471,16 @@ def test_a_dataframe_with_extreme_values_runs_and_stays_untouched():
     assert len(result.labels) == 120
     assert result.source["notes"][0].startswith("column 'a': 11 values beyond ±1e+30")
     assert frame["a"].iloc[0] == 1.7e308  # the caller's DataFrame is not changed
+
+
+def test_an_id_holding_a_carriage_return_stays_one_row_in_segments_csv(tmp_path):
+    # found by the property test: Python's csv left a bare \r unquoted in segments.csv
+    ids = [f"c{i}" if i != 3 else "c\r3" for i in range(30)]
+    frame = pd.DataFrame({"customer_id": ids, "x": [float(i % 7) for i in range(30)],
+                          "y": [float(i % 5) for i in range(30)]})
+    frame.to_csv(tmp_path / "cr.csv", index=False, lineterminator="\r\n")
+    assert read_table(tmp_path / "cr.csv").frame["customer_id"].iloc[3] == "c\r3"
+    code, _, err = invoke("run", tmp_path / "cr.csv", "-o", tmp_path / "out", *FAST)
+    assert code == 0, err
+    out = pd.read_csv(tmp_path / "out" / "segments.csv", dtype=str)
+    assert len(out) == 30 and out["customer_id"].iloc[3] == "c\r3"
