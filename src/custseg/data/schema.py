@@ -37,7 +37,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -740,8 +740,6 @@ def _user_dates(f: _Facts, user_format: str | None) -> DateReading | None:
 
 
 def _replace_evidence(reading: DateReading, evidence: str) -> DateReading:
-    from dataclasses import replace
-
     return replace(reading, evidence=evidence)
 
 
