@@ -203,6 +203,8 @@ def _load_input(data, config: RunConfig, decisions: list[str]):
     table: LoadedTable = read_table(path, sep=config.sep, encoding=config.encoding,
                                     decimal=config.decimal, sheet=config.sheet)
     source = {**table.to_dict(), "kind": "table"}
+    # how the file was read (sheet, encoding, compression, stray values...) is a decision too
+    decisions += [f"input: {note}" for note in table.notes]
     if config.input_kind == "auto":
         detection = _detect_log(table.frame, config, decisions)
         if detection.is_log:

@@ -248,6 +248,8 @@ def test_cli_sheet_index_and_the_note_in_the_summary(workbook, tmp_path):
     assert len(pd.read_csv(tmp_path / "out" / "segments.csv")) == 10
     assert summary["input"]["sheet"] == "returns"
     assert any("also has 'customers', 'notes'" in n for n in summary["input"]["notes"])
+    assert any(d.startswith("input: sheet 'returns' read (sheet 1 of 3") for d in
+               summary["decisions"])
 
 
 # ----------------------------------------------------------------------- JSON
