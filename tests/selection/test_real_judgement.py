@@ -168,3 +168,21 @@ def test_cli_prints_no_library_warnings(tmp_path: Path):
     assert summary["k"] == summary["selection"]["k"] <= 5
     assert any(d.startswith("library warnings during segmentation")
                for d in summary["decisions"])
+
+
+def test_shared_churn_table_on_its_coded_columns_is_called_degenerate(shared_datasets):
+    # Customer Churn.csv cut to its coded columns (what the old relevance screen left of
+    # some tables): 89 distinct rows among 3,150, so the silhouette comes from ties
+    from custseg import run
+    from custseg.data.io import read_table
+
+    frame = read_table(shared_datasets / "iranian_churn" / "Customer Churn.csv").frame
+    cols = ["Tariff Plan", "Status", "Complains", "Age Group", "Charge  Amount"]
+    result = run(frame[cols], report=False, stability=False, algorithms=["kmeans"], k=(2, 8))
+    selection = result.summary()["selection"]
+    check = selection["evidence"]["degenerate_check"]
+    assert check["fired"] and check["ties"]["fired"]
+    assert check["ties"]["distinct_share"] < 0.05
+    assert selection["confidence"] == "low"
+    assert "comes from these ties" in selection["reason"]
+    assert selection["k"] == result.k

@@ -23,12 +23,18 @@ The rule (``Segmenter``)
    the range: a mixture whose ICL still improves at the edge is splitting
    non-Gaussian data and says nothing about k).
    Highest score wins (ties: smaller k).
-4. **Stability guard.** The top three rows and each algorithm's best row are
-   refitted on ``n_stability`` bootstrap samples (clusterboot-style Jaccard
-   and mean ARI). A winner with mean ARI < 0.5 is replaced by a candidate
-   scoring within 0.05 that is stable (>= 0.75).
-5. **Widening.** With a (low, high) range, when the winner sits at ``high``
-   the range is extended to ``2 * high`` once and the rule re-run.
+   **Eligibility.** A candidate with an empty segment (a mixture leaving a
+   component empty, k-means on fewer distinct rows than k) or with a segment
+   below ``min_segment_share`` of the rows (``custseg run``: 2%) is not
+   chosen, unless no candidate qualifies (the reason then says so).
+4. **Stability guard.** The top three eligible rows and each algorithm's best
+   eligible row are refitted on ``n_stability`` bootstrap samples
+   (clusterboot-style Jaccard and mean ARI). A winner with mean ARI < 0.5 is
+   replaced by a candidate scoring within 0.05 that is stable (>= 0.75).
+5. **Widening.** With a (low, high) range, when the best eligible row sits at
+   ``high`` with a silhouette >= 0.25, the range is extended once to
+   ``min(2 * high, 12)`` (``WIDEN_MAX``) and the rule re-run; never past 12
+   unless the user's range says so.
 6. **No-structure check.** ``structure_found`` requires the gap gain
    ``gap(k) - gap(1)`` to exceed max(0.1, its standard error) and a
    silhouette >= 0.25 (Kaufman & Rousseeuw). Measured gains: <= 0.03 on
@@ -37,7 +43,9 @@ The rule (``Segmenter``)
    synthetic customer tables). Otherwise confidence is "low" and the reason
    says the segments are not well supported.
    Confidence "high" needs silhouette >= 0.5, stability >= 0.85 and at least
-   three indices peaking at the chosen k; otherwise "medium".
+   three indices peaking at the chosen k, and none of: a fired density check,
+   a segment below the minimum share, fewer segments written than fitted;
+   otherwise "medium". Degenerate segments (step 8) are always "low".
 7. **Density check** (reported, never changes k; skipped for hdbscan and
    k < 4). HDBSCAN runs on a seeded sample of 5,000 rows (2,000 above 20
    columns); when between 2 and k/2 of its groups hold segments, at most 5%
@@ -45,6 +53,20 @@ The rule (``Segmenter``)
    in one group, the reason names the segments of each group (slices of
    non-convex shapes, or groups split by one binary-like feature) and a
    "high" confidence becomes "medium". See :mod:`custseg.selection._density`.
+8. **Degenerate check.** When ``fit`` gets the discrete feature columns
+   (``discrete=``), the segments are tested for being the cells of a cross-tab
+   of one to three of them (>= 95% of the rows in their segment's combination,
+   a different combination per segment); and the silhouette is recomputed
+   once per distinct row to see whether it comes from tied values. Either
+   caps confidence at "low" and the reason says it in plain words;
+   ``custseg run`` then retries with those columns down-weighted and keeps
+   that solution when it is not degenerate. See
+   :mod:`custseg.selection._degenerate`.
+
+The stated k is always the number of segments written (non-empty), and the
+reason is rendered from the result record (``SelectionResult.refresh``).
+Library warnings raised during a fit (e.g. ConvergenceWarning) are counted in
+``selection_.evidence["library_warnings"]``, never printed.
 
 Evidence (bench/quality_k.py; 2 shared cores, see the report for numbers):
 on the ten Fränti sets scanned over k = 2..60 with k-means candidates, the
