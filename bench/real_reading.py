@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.realdata.truth import EXPECTED, Expected, Reading, read_like_run  # noqa: E402
 
-HEADER = ("dataset", "kind", "id", "dates: format, first..last", "outcomes", "PII",
+HEADER = ("dataset", "kind", "id", "dates: format, first..last", "outcomes (labels)", "PII",
           "customers custseg / pandas", "net value custseg / pandas", "match", "vs truth")
 
 
@@ -124,7 +124,9 @@ def row(exp: Expected, shared_root: Path | None) -> list[str]:
     seconds = time.perf_counter() - start
     print(f"  {exp.name}: {seconds:.1f} s", file=sys.stderr)
     return [exp.name, reading.kind, id_col or "— (row)", dates,
-            ", ".join(_short(c) for c in outcomes) or "—", ", ".join(pii) or "—",
+            ", ".join([_short(c) for c in outcomes]
+                      + [f"{_short(c)} (label)" for c in reading.schema.names("label")]) or "—",
+            ", ".join(pii) or "—",
             customers, net, match, "; ".join(wrong) or "as expected"]
 
 
