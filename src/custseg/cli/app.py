@@ -69,7 +69,9 @@ def _weights(values: list[str] | None) -> dict[str, float]:
 @app.command()
 def run(
     input: Annotated[Path, typer.Argument(help="Customer table or transaction log (CSV, TSV, "
-                                                "text, Parquet, Excel, JSON Lines).")],
+                                                "text, Parquet, Excel, JSON, JSON Lines; "
+                                                "gzip/bz2/xz/zip too), or - for standard "
+                                                "input.")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder "
                                              "[default: custseg-out/<input name>]")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML file of options.")] = None,
@@ -99,7 +101,8 @@ def run(
     sep: Annotated[str | None, typer.Option("--sep", help="Delimiter override.")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding")] = None,
     decimal: Annotated[str | None, typer.Option("--decimal")] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet.")] = None,
+    sheet: Annotated[str | None, typer.Option(
+        "--sheet", help="Excel sheet: name or 0-based index [default: the first].")] = None,
     customer: CustomerCol = None, date: DateCol = None, amount: AmountCol = None,
     quantity: QuantityCol = None, price: PriceCol = None, invoice: InvoiceCol = None,
     category: CategoryCol = None, channel: ChannelCol = None, country: CountryCol = None,
