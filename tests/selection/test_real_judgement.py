@@ -186,3 +186,13 @@ def test_shared_churn_table_on_its_coded_columns_is_called_degenerate(shared_dat
     assert selection["confidence"] == "low"
     assert "comes from these ties" in selection["reason"]
     assert selection["k"] == result.k
+
+
+def test_cli_min_segment_share_option_is_validated(tmp_path: Path):
+    from tests.cli.helpers import invoke
+
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"spend": np.arange(40.0), "visits": np.arange(40.0) % 7}).to_csv(path)
+    code, _, err = invoke("run", path, "-o", tmp_path / "out", "--min-segment-share", "0.6",
+                          "--no-report")
+    assert code == 2 and r"min_segment_share must be in [0, 0.5), got 0.6" in err
