@@ -389,6 +389,10 @@ def test_mostly_text_columns_and_code_names_stay_text(tmp_path):
     pd.DataFrame({"phone": phones, "n": range(40)}).to_csv(tmp_path / "b.csv", index=False)
     assert read_table(tmp_path / "a.csv").frame["code"].iloc[-1] == "SW1A 1AA"
     assert read_table(tmp_path / "b.csv").frame["phone"].iloc[-1] == "call me"
+    # a name that only contains such a word ("hotel" holds "tel") is not a code name
+    nights = [str(i % 9) for i in range(39)] + ["abc"]
+    pd.DataFrame({"hotel_nights": nights}).to_csv(tmp_path / "c.csv", index=False)
+    assert read_table(tmp_path / "c.csv").frame["hotel_nights"].dtype == "float64"
 
 
 def test_stray_examples_that_may_be_personal_data_are_not_shown(tmp_path):

@@ -100,8 +100,8 @@ _DELIMITERS = (",", ";", "\t", "|")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+,\d+$")
 # Columns that hold codes written with digits: never turned into numbers by share.
-_CODE_TEXT_NAME = re.compile(r"(zip|postal|postcode|plz|phone|mobile|tel|iban|card|"
-                             r"e_?mail|name|address|street)", re.IGNORECASE)
+_CODE_TEXT_NAME = re.compile(r"(?<![a-z])(zip|postal|post_?code|plz|phone|mobile|tel|iban|card|"
+                             r"e_?mail|address|street)|name", re.IGNORECASE)
 _INF_TOKENS = {"inf", "+inf", "-inf", "infinity", "-infinity", "+infinity"}
 _STDIN_NAME = "<stdin>"
 # Temporary files standing for standard input / a pipe, mapped to the name shown.
