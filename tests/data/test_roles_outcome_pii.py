@@ -98,6 +98,18 @@ def test_names_need_name_like_values_and_many_of_them():
     assert schema["plan_name"].role == "binary"
 
 
+def test_pseudonymised_names_one_per_row_are_personal_data():
+    # "Person 17" is not name-like text, but a name column with a value per row still
+    # identifies each person; a name column with a few repeated levels does not.
+    frame = pd.DataFrame({"name": [f"Person {i}" for i in range(30)],
+                          "plan_name": ["basic", "plus", "pro"] * 10, "x": np.arange(30.0)})
+    schema = infer_schema(frame)
+    assert schema["name"].role == "pii", schema["name"].reason
+    assert "a distinct value for nearly every row" in schema["name"].reason
+    assert "Person" not in schema["name"].reason
+    assert schema["plan_name"].role == "categorical"
+
+
 def test_card_numbers_as_integers_are_personal_data():
     frame = pd.DataFrame({"card_no": [int(c) for c in CARDS], "x": np.arange(float(N))})
     info = infer_schema(frame)["card_no"]

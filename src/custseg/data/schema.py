@@ -495,6 +495,12 @@ def _pii(f: _Facts) -> str | None:
     if _PERSON_NAME.search(f.key) and f.is_text and many and _share(_PERSON, text) > 0.8:
         return "named like a person's name, with many distinct name-like values: personal " \
                "data, never used or shown"
+    # Pseudonymised names ("Person 17", "Client A-12") identify a person as well as real
+    # ones: a name-named text column whose values are nearly all distinct is one per person.
+    if _PERSON_NAME.search(f.key) and f.is_text and f.n_unique >= MIN_PII_LEVELS and \
+            f.n_unique / max(f.n, 1) >= 0.9:
+        return "named like a person's name, with a distinct value for nearly every row: " \
+               "personal data, never used or shown"
     if re.search(r"phone|mobile|tel|cell", f.key) and many and _share(_PHONE, text) > 0.8 \
             and _digit_share(text, 7, 15) > 0.8:
         return "named like a phone number, values are phone numbers: personal data, " \
