@@ -59,11 +59,11 @@ def test_noise_and_unrelated_columns_dropped_as_irrelevant(fitted):
     for col in [*NOISE, "signup_date"]:
         assert dropped[col].startswith("no segment structure"), (col, dropped[col])
     # at most a third of the features go on relevance alone and demographics go last:
-    # a structureless demographic beyond that share is kept at weight 0.1, and says so
+    # a structureless demographic beyond that share is kept at weight 0.05, and says so
     dec = {d["column"]: d for d in fitted.decisions_}
     for col in ("gender", "education"):
         assert col in dropped or ("weak segment structure" in dec[col]["reason"]
-                                  and dec[col]["stats"]["weight"] == 0.1), dec[col]
+                                  and dec[col]["stats"]["weight"] == 0.05), dec[col]
     for col in ("age", "income", "recency_days", "email_open_rate", "preferred_channel",
                 "latitude", "longitude"):
         assert col in fitted.features_used_

@@ -71,7 +71,7 @@ def test_screen_never_leaves_only_discrete_columns():
         assert col in prep.features_used_, prep.features_dropped_.get(col)
         assert dec[col]["stats"]["relevance"] < 0.05
         assert "only discrete columns would remain" in dec[col]["reason"]
-        assert dec[col]["stats"]["weight"] == 0.1
+        assert dec[col]["stats"]["weight"] == 0.05
 
 
 def infer_schema_roles(frame: pd.DataFrame) -> dict:
