@@ -55,6 +55,7 @@ class RunConfig:
     # what the input is and how to read it
     input_kind: str = "auto"            # auto | table | transactions
     sep: str | None = None
+    header: bool | None = None          # text files: None detects, False = line 1 is data
     encoding: str | None = None
     decimal: str | None = None
     sheet: str | None = None

@@ -201,12 +201,13 @@ def _load_input(data, config: RunConfig, decisions: list[str]):
         return _from_log(path, config, {"path": str(path), "format": path.suffix.lstrip(".")},
                          decisions)
     table: LoadedTable = read_table(path, sep=config.sep, encoding=config.encoding,
-                                    decimal=config.decimal, sheet=config.sheet)
+                                    decimal=config.decimal, sheet=config.sheet,
+                                    header=getattr(config, "header", None))
     source = {**table.to_dict(), "kind": "table"}
     # how the file was read (sheet, encoding, compression, stray values...) is a decision too
     decisions += [f"input: {note}" for note in table.notes]
     if config.input_kind == "auto":
-        detection = _detect_log(table.frame, config, decisions)
+        detection = _detect_log(table.frame, config, decisions, headerless=not table.header)
         if detection.is_log:
             # the table as loaded (its encoding, delimiter and column names) is the log
             return _from_log(table.frame, config, source, decisions, detection.columns())
@@ -237,11 +238,12 @@ def _implied_log(config: RunConfig, decisions: list[str]) -> bool:
     return True
 
 
-def _detect_log(frame: pd.DataFrame, config: RunConfig, decisions: list[str]):
+def _detect_log(frame: pd.DataFrame, config: RunConfig, decisions: list[str],
+                headerless: bool = False):
     """Log or table, decided from the structure (see custseg.features.detect_log)."""
     from custseg.features import detect_log
 
-    detection = detect_log(frame)
+    detection = detect_log(frame, headerless=headerless)
     if detection.is_log:
         decisions.append(f"input recognised as a transaction log: {detection.why}; customer "
                          "features built first")
@@ -331,7 +333,7 @@ def _schema(frame: pd.DataFrame, config: RunConfig, transactions, source) -> Sch
                         categorical=config.categorical, numeric=config.numeric,
                         roles=config.roles, source=str(source.get("path") or "input"),
                         date_format=None if transactions is not None else config.date_format,
-                        key=key)
+                        key=key, headerless=transactions is None and source.get("header") is False)
 
 
 def _check_rows(frame: pd.DataFrame, schema: Schema, config: RunConfig, source) -> None:

@@ -81,19 +81,52 @@ def test_a_customer_table_with_a_date_and_money_is_not_a_log():
     assert d.why == "'customer_id' is nearly unique (1.00 rows per value): one row per customer"
 
 
-def test_a_log_without_money_needs_an_item_column():
+def test_a_log_without_money_or_items_is_a_log_of_purchase_days():
     visits = pd.DataFrame({"member_id": [1, 1, 2, 2],
                            "visit_date": [f"2024-01-0{i}" for i in range(1, 5)]})
     d = detect_log(visits)
-    assert not d.is_log and d.why == "no money and no item column"
+    assert d.is_log and not d.monetary
+    assert "there is no money and no item column (features are purchase days" in d.why
     visits["item"] = ["milk", "bread", "milk", "eggs"]
     d = detect_log(visits)
     assert d.is_log and not d.monetary
     assert "there is no money column (features are counts and item shares)" in d.why
+    # the same two columns with one row per member stay a table
+    once = pd.DataFrame({"member_id": [1, 2, 3, 4], "visit_date": visits["visit_date"]})
+    assert not detect_log(once).is_log
+
+
+def test_an_id_and_date_log_is_segmented_per_customer(tmp_path):
+    """Only a bare ``id`` and a date (the lifetimes example's shape): frequency counts
+    distinct purchase days, monetary is unavailable and said so."""
+    days = ["2014-01-02", "2014-01-02", "2014-02-10", "2014-03-01", "2014-03-05",
+            "2014-04-11", "2014-06-30", "2014-07-01"]
+    rows = [(days[(i * 3 + j) % len(days)], i) for i in range(1, 31) for j in range(i % 3 + 1)]
+    log = pd.DataFrame(rows, columns=["date", "id"])
+    d = detect_log(log)
+    assert d.is_log and d.roles["customer"] == "id" and d.roles["date"] == "date"
+    assert "the only key-named column" in d.reasons["customer"]
+    path = tmp_path / "visits.csv"
+    log.to_csv(path, index=False)
+    result = run(path, **FAST)
+    assert result.source["kind"] == "transactions"
+    f = result.frame.set_index("id")
+    assert len(f) == 30 and "monetary" not in f.columns
+    expected = log.drop_duplicates().groupby("id")["date"].nunique()
+    assert f["frequency"].sort_index().tolist() == expected.sort_index().tolist()
+    assert any("monetary value is unavailable" in n for n in result.decisions)
+
+
+def test_a_unique_id_with_a_date_stays_a_table():
+    table = pd.DataFrame({"ID": range(100), "Dt_Customer": ["2013-05-01"] * 100,
+                          "Income": [float(i) for i in range(100)]})
+    d = detect_log(table)
+    assert not d.is_log and "nearly unique" in d.why
 
 
 def _detect(path):
-    return detect_log(read_table(path).frame)
+    table = read_table(path)
+    return detect_log(table.frame, headerless=not table.header)
 
 
 @pytest.mark.parametrize("name", sorted(LOGS))
@@ -102,6 +135,16 @@ def test_every_shared_log_is_detected(shared_datasets, name):
     assert d.is_log, d.why
     assert d.roles["customer"] == LOG_CUSTOMER[name]
     assert d.monetary == (name != "groceries")
+
+
+def test_headerless_cdnow_sample_is_a_log_by_its_values(shared_datasets):
+    """No header: master id (repeated codes), YYYYMMDD days and dollars, by the values."""
+    d = _detect(shared_datasets / "cdnow" / "CDNOW_sample.txt")
+    assert d.is_log and d.monetary, d.why
+    assert (d.roles["customer"], d.roles["date"], d.roles["amount"]) == (
+        "column_1", "column_3", "column_5")
+    assert "written YYYYMMDD" in d.reasons["date"]
+    assert d.roles["quantity"] is None  # a count of CDs is not guessed without a name
 
 
 @pytest.mark.parametrize("name", sorted(TABLES))

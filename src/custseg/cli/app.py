@@ -99,6 +99,9 @@ def run(
     input_kind: Annotated[str | None, typer.Option(
         "--input-kind", help="auto, table or transactions.")] = None,
     sep: Annotated[str | None, typer.Option("--sep", help="Delimiter override.")] = None,
+    header: Annotated[bool | None, typer.Option(
+        "--header/--no-header", help="Text files: line 1 names the columns, or is data "
+                                     "(columns column_1 ...) [default: detected].")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding")] = None,
     decimal: Annotated[str | None, typer.Option("--decimal")] = None,
     sheet: Annotated[str | None, typer.Option(
@@ -134,7 +137,8 @@ def run(
             k=parse_k(k) if k else None, exclude=_split(exclude) or None,
             keep=_split(keep) or None, categorical=_split(categorical) or None,
             numeric=_split(numeric) or None, weights=_weights(weight) or None, pca=pca,
-            mixed=mixed, seed=seed, input_kind=input_kind, sep=sep, encoding=encoding,
+            mixed=mixed, seed=seed, input_kind=input_kind, sep=sep, header=header,
+            encoding=encoding,
             decimal=decimal, sheet=sheet, customer=customer, date=date, amount=amount,
             quantity=quantity, price=price, invoice=invoice, category=category,
             channel=channel, country=country, as_of=as_of, memory_limit=memory_limit,

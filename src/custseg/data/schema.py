@@ -248,6 +248,7 @@ def infer_schema(
     source: str = "input",
     date_format: str | None = None,
     key: str | None = None,
+    headerless: bool = False,
 ) -> Schema:
     """Give every column of ``frame`` one role and a reason.
 
@@ -262,6 +263,9 @@ def infer_schema(
         every date column whose values it reads.
     key : the customer key found by an earlier step (a transaction log's
         customer column) when the user gave no ``id``.
+    headerless : the file had no header row (columns ``column_1`` ...): no name
+        can tell an outcome, so a two-valued last column is taken as one (see
+        :func:`_headerless_outcome`).
 
     Raises
     ------
@@ -324,9 +328,32 @@ def infer_schema(
             n_missing=n_rows - facts.n, n_unique=facts.n_unique,
             group=feature_group(str(name)),
             date_format=reading.format if reading is not None else None)
+    if headerless and len(frame.columns) > 2:
+        _headerless_outcome(schema, set(overrides))
     _settle_dates(schema, readings, source)
     _choose_key(schema, frame, ids or ([key] if key else []))
     return schema
+
+
+def _headerless_outcome(schema: Schema, given: set[str]) -> None:
+    """A file without a header whose last column holds exactly two values: an outcome.
+
+    Names are how custseg finds outcomes; a headerless file has none. The one
+    structural sign left is the UCI convention of the class in the last column of
+    a ``.data`` file (german.data: 1 good / 2 bad). It is a convention, not proof,
+    so the rule is narrow — no header, the last column, exactly two values, not set
+    by the user — and the reason says how to undo it (``--keep``).
+    """
+    last = list(schema.columns)[-1]
+    info = schema.columns[last]
+    if last in given or info.n_unique != 2 or info.role not in ("binary", "categorical",
+                                                                 "numeric"):
+        return
+    info.role = "outcome"
+    info.reason = ("probably an outcome: the file has no header and its last column holds "
+                   "exactly two values, where headerless data files (UCI .data) keep the "
+                   "class; not used as a feature, profiled per segment; --keep "
+                   f"{last} uses it")
 
 
 def feature_group(name: str) -> str:

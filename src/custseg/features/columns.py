@@ -95,6 +95,7 @@ _MONEY_WORDS = ("amount", "amt", "total", "sales", "revenue", "spend", "paid", "
 _NOT_MONEY = re.compile(r"(freight|shipping|tax|discount|fee|msrp|balance|limit|credit|"
                         r"score|rate|ratio|pct|percent)")
 _QTY_WORD = re.compile(r"(^|_)(qty|quantity|units|items|count|pieces)")
+_BARE_ID = re.compile(r"id|key|uuid|guid")
 _ITEM_WORD = re.compile(r"(item|product|sku|article|description|stock|good)")
 # Values that mark a cancelled, returned or refunded line in a status-like column.
 CANCEL_VALUE = re.compile(r"^\s*(cancel+ed|cancel+ation|cancel|returned|return|refunded|refund|"
@@ -256,6 +257,16 @@ def _structural_roles(found: dict[str, str | None], sample, overrides: dict,
                 else:
                     reasons["customer"] = f"{best!r}: a customer-like key name with id-like values"
                 found["customer"] = best
+    if found["customer"] is None and "customer" not in overrides:
+        # a bare key name ("id", "key") with id-like values, when no column names a
+        # customer: the lifetimes example log is (date, id). detect_log still requires
+        # its values to repeat, so a table keyed by a unique "ID" stays a table.
+        bare = [c for c in cols if free(c) and _BARE_ID.fullmatch(snake[c])
+                and _id_like(sample, c) and not _is_numeric_measure(sample, c)]
+        if len(bare) == 1:
+            found["customer"] = bare[0]
+            reasons["customer"] = (f"{bare[0]!r}: the only key-named column, with id-like "
+                                   "values, and no column names a customer")
     if found["date"] is None:
         for c in cols:
             if free(c) and _DATE_WORD.search(snake[c]) and _parses_as_dates(sample, c):
@@ -425,14 +436,73 @@ class LogDetection:
         return LogColumns(**self.roles)
 
 
-def detect_log(frame, overrides: dict | None = None) -> LogDetection:
+def _valid_yyyymmdd(sample, col: str) -> bool:
+    """All values are 8-digit days (YYYYMMDD) that exist, in 1900 .. next year."""
+    import datetime as dt
+
+    import pandas as pd
+
+    s = _present(sample, col)
+    if len(s) == 0 or (pd.api.types.is_float_dtype(s) and not (s == s.round()).all()):
+        return False
+    txt = s.astype("int64").astype(str) if pd.api.types.is_numeric_dtype(s) else \
+        s.astype(str).str.strip()
+    if not txt.str.fullmatch(r"\d{8}").all():
+        return False
+    days = pd.to_datetime(txt, format="%Y%m%d", errors="coerce")
+    return bool(days.notna().all() and days.dt.year.between(1900, dt.date.today().year + 1)
+                .all())
+
+
+def _headerless_roles(found: dict[str, str | None], sample, reasons: dict[str, str],
+                      rows_per_value) -> None:
+    """Roles of a file without a header (columns column_1 ...), from the values alone.
+
+    The date: the first column whose values all are existing YYYYMMDD days in 1900 ..
+    next year (an 8-digit count or code is never that regular), or text that reads
+    as dates. The customer: the leftmost other column of integers or short codes
+    whose values repeat (``MIN_ROWS_PER_CUSTOMER``). The line value: the last column
+    of decimal numbers (cents: 29.33). Quantity and price are not guessed: without
+    names a count of items and a price look alike. On CDNOW_sample.txt: master id,
+    YYYYMMDD, dollars.
+    """
+    import pandas as pd
+
+    cols = [str(c) for c in sample.columns]
+    for c in cols:
+        s = _present(sample, c)
+        text_dates = not pd.api.types.is_numeric_dtype(s) and \
+            not s.astype(str).str.fullmatch(r"\s*\d+\s*").all() and _parses_as_dates(sample, c)
+        if _valid_yyyymmdd(sample, c) or text_dates:
+            found["date"] = c
+            reasons["date"] = (f"{c!r} (no header): every value is a day"
+                               + (" written YYYYMMDD" if not text_dates else ""))
+            break
+    count = rows_per_value or (lambda c: _rows_per_value(sample, c))
+    for c in cols:
+        if c != found["date"] and _id_like(sample, c) and not _is_numeric_measure(sample, c) \
+                and count(c) >= MIN_ROWS_PER_CUSTOMER:
+            found["customer"] = c
+            reasons["customer"] = (f"{c!r} (no header): the leftmost column of id-like "
+                                   f"values that repeat ({count(c):.1f} rows per value)")
+            break
+    for c in reversed(cols):
+        if c not in (found["date"], found["customer"]) and _is_numeric_measure(sample, c):
+            found["amount"] = c
+            reasons["amount"] = f"{c!r} (no header): the last column of decimal amounts"
+            break
+
+
+def detect_log(frame, overrides: dict | None = None, *, headerless: bool = False
+               ) -> LogDetection:
     """Decide from the structure whether a pandas table is a transaction log.
 
     A log has a customer-like identifier repeated on several rows (at least
     ``MIN_ROWS_PER_CUSTOMER`` rows per value), a date column, and a line value (an
     amount, quantity x price, or an item price). A log without money (member, day,
-    item) is a log too when an item column names what was bought: its features are
-    counts and item shares, without monetary value.
+    item) is a log too: its features are counts (and item shares when an item column
+    names what was bought), without monetary value. ``headerless``: the file had no
+    header (columns ``column_1`` ...), so roles are read from the values alone.
 
     >>> import pandas as pd
     >>> log = pd.DataFrame({"customer_unique_id": ["a", "a", "b", "b"],
@@ -443,13 +513,20 @@ def detect_log(frame, overrides: dict | None = None) -> LogDetection:
     (True, 'customer_unique_id', 'price')
     >>> detect_log(pd.DataFrame({"CustomerID": [1, 2], "Age": [30, 40]})).is_log
     False
+    >>> detect_log(pd.DataFrame({"date": ["2014-01-02", "2014-03-01", "2014-01-05"],
+    ...                          "id": [1, 1, 2]})).is_log
+    True
     """
     cols = [str(c) for c in frame.columns]
     sample = frame if len(frame) <= 50_000 else frame.sample(50_000, random_state=0)
     sample = sample.set_axis(cols, axis=1)
     full = frame.set_axis(cols, axis=1)
-    found, reasons = find_log_roles(cols, overrides, sample,
-                                    rows_per_value=lambda c: _rows_per_value(full, c))
+    if headerless and not overrides:
+        found, reasons = dict.fromkeys(_ROLES), {}
+        _headerless_roles(found, sample, reasons, lambda c: _rows_per_value(full, c))
+    else:
+        found, reasons = find_log_roles(cols, overrides, sample,
+                                        rows_per_value=lambda c: _rows_per_value(full, c))
     if found["customer"] is None or found["date"] is None:
         return LogDetection(False, found, reasons, None,
                             "no customer-like key and date column pair")
@@ -466,13 +543,17 @@ def detect_log(frame, overrides: dict | None = None) -> LogDetection:
         return LogDetection(False, found, reasons, ratio,
                             f"{found['customer']!r} is nearly unique ({ratio:.2f} rows per "
                             "value): one row per customer")
-    if not has_value and not has_item:
-        return LogDetection(False, found, reasons, ratio, "no money and no item column")
+    # A repeated customer key with a date is a log even without money or items (the
+    # lifetimes example: date, id): its features are recency, frequency (distinct
+    # purchase days) and tenure. The shared customer tables all have unique ids (1.00
+    # rows per id), so the repetition test above keeps them tables.
     why = (f"{found['customer']!r} repeats ({ratio:.1f} rows per customer), "
            f"{found['date']!r} holds dates and "
            + (f"{found['amount']!r} is the line value" if found["amount"] else
               f"{found['quantity']!r} x {found['price']!r} is the line value" if has_value else
-              "there is no money column (features are counts and item shares)"))
+              "there is no money column (features are counts and item shares)" if has_item
+              else "there is no money and no item column (features are purchase days, "
+                   "recency and tenure; monetary value unavailable)"))
     return LogDetection(True, found, reasons, ratio, why, monetary=bool(has_value))
 
 
