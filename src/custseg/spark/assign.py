@@ -9,6 +9,7 @@ from pathlib import Path
 
 from custseg.exceptions import InputError, ModelMismatchError
 from custseg.persist.guard import inspect_spark_model
+from custseg.safe_csv import write_csv
 from custseg.spark.reader import ROW, read_input
 from custseg.spark.writer import MODEL_DIR, MODEL_META
 
@@ -85,9 +86,10 @@ def assign_spark(model_path, input_path, out_path, spark=None) -> int:
             if not meta.get("id_column") or meta["id_column"] not in frame.columns:
                 frame.insert(1, "row", range(1, len(frame) + 1))
             frame = frame.drop(columns=[ROW])
-            frame.to_csv(tmp, index=False, float_format="%.4f", lineterminator="\n")
+            write_csv(frame, tmp, index=False, float_format="%.4f", lineterminator="\n")
             n = len(frame)
         if out.is_dir():
+            _check_only_spark_parts(out)
             shutil.rmtree(out)
         tmp.replace(out)
     except BaseException:
@@ -97,3 +99,17 @@ def assign_spark(model_path, input_path, out_path, spark=None) -> int:
             tmp.unlink(missing_ok=True)
         raise
     return int(n)
+
+
+def _check_only_spark_parts(folder: Path) -> None:
+    """Refuse to replace a folder that holds anything but a Spark Parquet output.
+
+    The command line checks ``-o`` before scoring; this guards API callers too, so a
+    user's folder is never deleted.
+    """
+    foreign = [p.name for p in folder.iterdir()
+               if not p.name.startswith(("part-", "_SUCCESS", ".part-", "._SUCCESS"))]
+    if foreign:
+        raise InputError(
+            f"the output folder holds files custseg did not write ({', '.join(foreign[:3])})",
+            where=str(folder), fix="choose a new output path, or empty that folder first")

@@ -132,6 +132,14 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
 
     notify("load", 0, 6)
     raw, source = read_input(spark, data)
+    renamed = source.get("renamed_columns", {})
+    if renamed:  # options naming a renamed column follow it
+        decisions += [f"column {old!r} renamed {new!r}: segments.csv writes its own {old!r} "
+                      "column" for old, new in renamed.items()]
+        config = config.replace(
+            id=[renamed.get(c, c) for c in config.id] or None,
+            label=renamed.get(config.label, config.label),
+            exclude=[renamed.get(c, c) for c in config.exclude] or None)
     customers, transactions, id_default = _customers(spark, raw, config, source, decisions)
     customers = customers.cache()
     n = customers.count()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from custseg.data.io import MISSING_TOKENS
 from custseg.exceptions import InputError, InputFileNotFoundError
+from custseg.persist.model import SEGMENT_COLUMNS
 
 ROW = "__cs_row"
 PARQUET = (".parquet", ".parq", ".pq")
@@ -117,7 +118,14 @@ def read_input(spark, data) -> tuple:
                 fmt = f"delimited text ({delim!r})"
             frame = _cast_text(frame)
         source = {"path": path, "format": fmt, "files": len(files)}
-    frame = frame.toDF(*[str(c).lstrip("\ufeff").strip() for c in frame.columns])
+    names = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
+    # The engine adds segment/probability columns to this frame and writes row and
+    # segment_name: an input column of one of those names is renamed id_<name>, as the
+    # local engine names such an id in segments.csv, so it is never overwritten.
+    renamed = {n: f"id_{n}" for n in names if n.casefold() in SEGMENT_COLUMNS}
+    if renamed:
+        source["renamed_columns"] = renamed
+    frame = frame.toDF(*[renamed.get(n, n) for n in names])
     return frame.withColumn(ROW, F.monotonically_increasing_id()), source
 
 
