@@ -145,3 +145,18 @@ def test_confidence_text_names_the_density_groups_when_the_check_fired():
     assert "group 1: segments 0, 2 and 3; group 2: segment 1" in _confidence_text(fired)
     assert "density" not in _confidence_text(quiet)
     assert "density" not in _confidence_text({"confidence": "high"})
+
+
+def test_confidence_text_says_when_the_segments_are_pivot_table_cells():
+    from custseg.report.data import _confidence_text
+
+    fired = {"confidence": "low", "structure_found": True, "k": 2,
+             "evidence": {"degenerate_check": {
+                 "fired": True, "columns": ["Region"], "purity": 0.99, "min_purity": 0.98,
+                 "cells": {"0": {"Region": "North"}, "1": {"Region": "South"}},
+                 "ties": None}}}
+    text = _confidence_text(fired)
+    assert "These segments are the values of 'Region'" in text
+    assert "A pivot table by that column gives the same groups" in text
+    quiet = {"confidence": "low", "evidence": {"degenerate_check": {"fired": False}}}
+    assert "pivot" not in _confidence_text(quiet)

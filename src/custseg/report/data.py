@@ -246,6 +246,11 @@ def _confidence_text(selection: dict) -> str:
         text += (f" The segments lie inside {density.get('groups')} larger density-separated "
                  f"groups (HDBSCAN; {group_list(density.get('segment_groups') or [])}): read "
                  "each group's segments together.")
+    degenerate = (selection.get("evidence") or {}).get("degenerate_check") or {}
+    if degenerate.get("fired"):
+        from custseg.selection._degenerate import degenerate_sentence
+
+        text += " " + degenerate_sentence(degenerate, int(selection.get("k") or 0))
     return text.strip()
 
 
