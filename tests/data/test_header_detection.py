@@ -127,3 +127,14 @@ def test_every_shared_file_with_a_header_keeps_it(shared_datasets):
     assert len(files) >= 12
     for path in files:
         assert read_table(path).header, path.name
+
+
+def test_names_that_are_not_data():
+    # the column numbers pandas writes for a frame without names
+    assert detect_header([["0", "1"], ["0.5", "2"], ["1.5", "3"]])
+    # a word over categories is data only when it is one of the values below
+    assert not detect_header([["Male", "31"], ["Female", "45"], ["Male", "22"]])
+    assert detect_header([["sex", "31"], ["Female", "45"], ["Male", "22"]])
+    # a blank cell is a missing value only where the column has blanks below
+    assert detect_header([["", "31"], ["a", "45"], ["b", "22"]])
+    assert not detect_header([["", "31"], ["", "45"], ["b", "22"]])
