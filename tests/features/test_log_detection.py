@@ -91,6 +91,12 @@ def test_a_log_without_money_or_items_is_a_log_of_purchase_days():
     d = detect_log(visits)
     assert d.is_log and not d.monetary
     assert "there is no money column (features are counts and item shares)" in d.why
+    # a leftover column of numbers may be money under another name: ask, don't guess
+    paid = visits.drop(columns="item").assign(dollars=[9.5, 3.25, 7.0, 1.5])
+    d = detect_log(paid)
+    assert not d.is_log
+    assert d.why == ("no money or item column by name, but 'dollars' holds numbers: pass "
+                     "--amount dollars if it is the line value")
     # the same two columns with one row per member stay a table
     once = pd.DataFrame({"member_id": [1, 2, 3, 4], "visit_date": visits["visit_date"]})
     assert not detect_log(once).is_log

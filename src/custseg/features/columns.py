@@ -546,7 +546,16 @@ def detect_log(frame, overrides: dict | None = None, *, headerless: bool = False
     # A repeated customer key with a date is a log even without money or items (the
     # lifetimes example: date, id): its features are recency, frequency (distinct
     # purchase days) and tenure. The shared customer tables all have unique ids (1.00
-    # rows per id), so the repetition test above keeps them tables.
+    # rows per id), so the repetition test above keeps them tables. A leftover column
+    # of numbers may be money under an unknown name: then the user is asked, not
+    # guessed for (a log read without its money would lose monetary silently).
+    if not has_value and not has_item:
+        used = {c for c in found.values() if c is not None}
+        numbers = [c for c in cols if c not in used and _is_numeric(sample, c)]
+        if numbers:
+            return LogDetection(False, found, reasons, ratio,
+                                f"no money or item column by name, but {numbers[0]!r} holds "
+                                f"numbers: pass --amount {numbers[0]} if it is the line value")
     why = (f"{found['customer']!r} repeats ({ratio:.1f} rows per customer), "
            f"{found['date']!r} holds dates and "
            + (f"{found['amount']!r} is the line value" if found["amount"] else
