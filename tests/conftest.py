@@ -34,3 +34,15 @@ def customer_tables(shared_datasets: Path) -> dict[str, Path]:
         "cc_general": shared_datasets / "cc_general" / "CC GENERAL.csv",
         "online_shoppers": shared_datasets / "online_shoppers" / "online_shoppers_intention.csv",
     }
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One SparkSession local[2] for every test that needs Spark (JVM start is the slow
+    part); UI off, 4 shuffle partitions; stopped at the end of the session."""
+    from custseg.spark import get_session
+
+    session = get_session("local[2]", {"spark.sql.shuffle.partitions": "4",
+                                       "spark.driver.memory": "1g"})
+    yield session
+    session.stop()

