@@ -267,25 +267,21 @@ def _structural_roles(found: dict[str, str | None], sample, overrides: dict,
             found["customer"] = bare[0]
             reasons["customer"] = (f"{bare[0]!r}: the only key-named column, with id-like "
                                    "values, and no column names a customer")
-    if found["date"] is None:
-        for c in cols:
-            if free(c) and _DATE_WORD.search(snake[c]) and _parses_as_dates(sample, c):
-                found["date"] = c
-                reasons["date"] = f"{c!r}: a date-like name and values that read as dates"
-                break
-    if found["invoice"] is None:
-        for c in cols:
-            if free(c) and _INVOICE_WORD.search(snake[c]) and _ID_WORD.search(snake[c]) \
-                    and _id_like(sample, c):
-                found["invoice"] = c
-                reasons["invoice"] = f"{c!r}: an order-like name with id-like values"
-                break
-    if found["quantity"] is None:
-        for c in cols:
-            if free(c) and _QTY_WORD.search(snake[c]) and _is_numeric(sample, c):
-                found["quantity"] = c
-                reasons["quantity"] = f"{c!r}: a quantity-like name with numbers"
-                break
+    # (role, name test, value test, reason): the first free column passing both wins
+    by_name_and_values = (
+        ("date", lambda c: _DATE_WORD.search(snake[c]), lambda c: _parses_as_dates(sample, c),
+         "a date-like name and values that read as dates"),
+        ("invoice", lambda c: _INVOICE_WORD.search(snake[c]) and _ID_WORD.search(snake[c]),
+         lambda c: _id_like(sample, c), "an order-like name with id-like values"),
+        ("quantity", lambda c: _QTY_WORD.search(snake[c]), lambda c: _is_numeric(sample, c),
+         "a quantity-like name with numbers"),
+    )
+    for role, named, valued, why in by_name_and_values:
+        if found[role] is None:
+            hit = next((c for c in cols if free(c) and named(c) and valued(c)), None)
+            if hit is not None:
+                found[role] = hit
+                reasons[role] = f"{hit!r}: {why}"
     has_value = found["amount"] is not None or (found["quantity"] and found["price"])
     if not has_value:
         for word in _MONEY_WORDS:
