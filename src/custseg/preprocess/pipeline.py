@@ -35,18 +35,17 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from custseg._json import to_jsonable as _jsonable
-from custseg.data.schema import FEATURE_ROLES, Schema, feature_group, infer_schema, parse_dates
+from custseg.data.schema import FEATURE_ROLES, Schema, infer_schema, parse_dates
 from custseg.exceptions import ConfigError, InputError, ModelMismatchError
-from custseg.preprocess._base import stride_sample
 from custseg.preprocess.dates import DateDurationEncoder
 from custseg.preprocess.encode import CategoryCodeEncoder, FrequencyEncoder, WeightedOneHotEncoder
 from custseg.preprocess.explain import (
     block_treatment,
-    role_drop_reason,
 )
 from custseg.preprocess.geo import GeoEncoder
 from custseg.preprocess.numeric import MissingImputer, SkewTransformer, Winsorizer
 from custseg.preprocess.options import PreprocessOptions
+from custseg.preprocess.plan import ColumnPlan, plan_columns, stats_from_pandas
 from custseg.preprocess.relevance import (
     BEHAVIOURAL_CORE,
     LOW_RELEVANCE_WEIGHT,
@@ -155,6 +154,24 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
         """Decide and fit every step on the customer table ``X`` (a DataFrame)."""
+        return self.fit_planned(X, None)
+
+    def fit_planned(self, X, column_plans: list[ColumnPlan] | None):
+        """Fit with the column treatments already planned (None: plan them from ``X``).
+
+        The Spark engine plans from its own statistics of the whole table and
+        fits the blocks, the feature selection and PCA on its row sample.
+
+        Example
+        -------
+        >>> from custseg.datasets import make_customers
+        >>> frame = make_customers(300, k=3, seed=0)
+        >>> prep = CustomerPreprocessor(select_features=False)
+        >>> plans = plan_columns(stats_from_pandas(frame, prep._schema(frame)[0]),
+        ...                      prep._options())
+        >>> prep.fit_planned(frame, plans).features_used_ == prep.fit(frame).features_used_
+        True
+        """
         frame = _check_frame(X, "CustomerPreprocessor.fit")
         opts = self._options()
         rng = check_random_state(self.random_state)
@@ -164,22 +181,12 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         keep, exclude = set(opts.keep), set(opts.exclude)
         self._check_named(frame, keep | exclude | set(self._column_weights(frame)))
 
-        decisions: dict[str, dict] = {}
-        candidates: list[dict] = []
-        for col in frame.columns:
-            col = str(col)
-            role = roles.get(col, "ignored")
-            group = groups.get(col) or feature_group(col)
-            dec = {"column": col, "role": role, "group": group, "kept": False,
-                   "treatment": "not used", "reason": "", "stats": {}}
-            decisions[col] = dec
-            dropped = self._screen(frame[col], col, role, reasons.get(col), opts, keep,
-                                   exclude, dec)
-            if dropped:
-                dec["reason"] = dropped
-                continue
-            candidates.append(dec)
-
+        if column_plans is None:
+            stats = stats_from_pandas(frame, roles, groups, reasons,
+                                      columns=[c for c in map(str, frame.columns)
+                                               if roles.get(c) in FEATURE_ROLES or c in keep])
+            column_plans = plan_columns(stats, opts)
+        decisions, candidates = _decisions_of(column_plans)
         if not candidates:
             raise InputError(
                 "no column can be used as a feature: "
@@ -194,6 +201,7 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         self._finish_layout(frame, decisions, opts, rng)
         for dec in decisions.values():
             dec.pop("kind", None)
+            dec.pop("partner", None)
         self.decisions_ = [decisions[str(c)] for c in frame.columns]
         self.features_used_ = [d["column"] for d in self.decisions_ if d["kept"]]
         self.features_dropped_ = {d["column"]: d["reason"] for d in self.decisions_
@@ -244,75 +252,19 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
             return float(weights[col])
         return float(weights.get(group, 1.0))
 
-    # --------------------------------------------------------- screening
-    def _screen(self, series: pd.Series, col: str, role: str, role_reason: str | None,
-                opts: PreprocessOptions, keep: set, exclude: set, dec: dict) -> str | None:
-        """Reason to drop the column before any fitting, or None (then ``dec['kind']``)."""
-        n = len(series)
-        n_missing = int(series.isna().sum())
-        dec["stats"]["missing_share"] = round(n_missing / max(n, 1), 4)
-        if col in exclude:
-            return "excluded by the user (--exclude)"
-        if role == "pii" and col in keep:
-            raise ConfigError(f"column {col!r} holds personal data and cannot be a feature",
-                              where="--keep", fix="remove it from --keep, or override its "
-                                                  "role if it is not personal data")
-        forced = col in keep
-        if role not in FEATURE_ROLES and not forced:
-            return role_drop_reason(role, role_reason)
-        if self._weight(col, dec["group"]) == 0:
-            return "weight 0 given by the user (--weight): not used"
-        if n_missing == n:
-            return "every value is missing"
-        if not forced and n_missing / n > opts.max_missing_share:
-            return (f"mostly empty: {n_missing / n:.0%} of values missing (more than "
-                    f"{opts.max_missing_share:.0%})")
-        sample = series.iloc[stride_sample(n, 200_000)].dropna()
-        counts = sample.value_counts()
-        top_share = float(counts.iloc[0] / len(sample))
-        dec["stats"]["n_unique"] = len(counts)
-        if not forced and (len(counts) <= 1 or top_share >= opts.near_constant_share):
-            return (f"constant: the single value {_short(counts.index[0])} in every row"
-                    if len(counts) <= 1 else
-                    f"near-constant: {top_share:.1%} of rows hold the same value "
-                    f"({_short(counts.index[0])})")
-        is_num = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-        kind = {"numeric": "numeric", "datetime": "date", "binary": "category",
-                "categorical": "category", "latitude": "latitude",
-                "longitude": "longitude"}.get(role, "numeric" if is_num else "category")
-        if kind == "numeric" and not forced and _integer_identifier(sample, n - n_missing):
-            return ("near-unique whole numbers in a running sequence: an identifier, "
-                    "not a quantity")
-        if kind == "category" and len(counts) > opts.max_levels:
-            levels_share = len(counts) / len(sample)
-            if not forced and levels_share > 0.9:
-                return (f"{len(counts)} distinct values for {len(sample)} rows: nearly every "
-                        "row has its own value, like an identifier")
-            shares = counts.to_numpy() / len(sample)
-            if int((shares >= opts.rare_level_share).sum()) + 1 > opts.max_levels:
-                kind = "frequency"
-        dec["kind"] = kind
-        return None
-
     # ------------------------------------------------------------ blocks
     def _fit_blocks(self, frame, candidates, formats, opts) -> None:
-        lat = [d for d in candidates if d["kind"] == "latitude"]
-        lon = [d for d in candidates if d["kind"] == "longitude"]
-        for d in lat[len(lon):] + lon[len(lat):]:  # unpaired coordinates are plain numbers
-            d["kind"] = "numeric"
+        by_name = {d["column"]: d for d in candidates}
         blocks = []
         paired = set()
         for d in candidates:
             if d["column"] in paired:
                 continue
-            if d["kind"] == "latitude":
-                partner = lon[lat.index(d)]
+            if d["kind"] == "geo":  # the plan paired it: latitude first
+                partner = by_name[d["partner"]]
                 paired.add(partner["column"])
-                blocks.append(self._new_block([d, partner], "geo", formats, opts))
-            elif d["kind"] == "longitude":
-                partner = lat[lon.index(d)]
-                paired.add(partner["column"])
-                blocks.append(self._new_block([partner, d], "geo", formats, opts))
+                pair = [d, partner] if d["role"] == "latitude" else [partner, d]
+                blocks.append(self._new_block(pair, "geo", formats, opts))
             else:
                 blocks.append(self._new_block([d], d["kind"], formats, opts))
         for block in blocks:
@@ -766,6 +718,19 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------------ helpers
+def _decisions_of(plans: list[ColumnPlan]) -> tuple[dict[str, dict], list[dict]]:
+    """The decision records of the planned columns, and those that become features."""
+    decisions, candidates = {}, []
+    for p in plans:
+        dec = {"column": p.column, "role": p.role, "group": p.group, "kept": False,
+               "treatment": "not used", "reason": p.reason, "stats": dict(p.stats)}
+        decisions[p.column] = dec
+        if p.kind is not None:
+            dec["kind"], dec["partner"] = p.kind, p.partner
+            candidates.append(dec)
+    return decisions, candidates
+
+
 def _check_frame(X, where: str) -> pd.DataFrame:
     if not isinstance(X, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame with named columns, got "
@@ -803,17 +768,6 @@ def _category_text(series: pd.Series) -> np.ndarray:
     return out
 
 
-def _integer_identifier(sample: pd.Series, n_present: int) -> bool:
-    """Near-unique whole numbers in a running sequence (1, 2, 3... or sorted codes)."""
-    if not pd.api.types.is_numeric_dtype(sample) or len(sample) < 20:
-        return False
-    values = sample.to_numpy(dtype=np.float64)
-    if not np.all(np.mod(values, 1) == 0) or len(np.unique(values)) < 0.95 * len(values):
-        return False
-    span = values.max() - values.min() + 1
-    return bool(span <= 1.5 * n_present or np.all(np.diff(values) > 0))
-
-
 def _is_discrete(block: dict, decisions: dict) -> bool:
     """A category, or a number with only a few values (counts such as 1-6 products)."""
     if block["kind"] in ("category", "codes", "frequency"):
@@ -823,10 +777,3 @@ def _is_discrete(block: dict, decisions: dict) -> bool:
     # 12 values: the "number of products" and "months inactive" style columns of the shared
     # tables have 2-11; the amounts, balances and counts of activity have dozens or more
     return all((decisions[c]["stats"].get("n_unique") or 99) <= 12 for c in block["columns"])
-
-
-def _short(value) -> str:
-    text = str(value)
-    return text if len(text) <= 20 else text[:17] + "..."
-
-
