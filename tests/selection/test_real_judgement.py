@@ -89,7 +89,8 @@ def tiny_far_blob(n: int = 1000, seed: int = 0) -> np.ndarray:
 
 def test_tiny_segment_wins_only_without_a_minimum_share():
     X = tiny_far_blob()
-    free = Segmenter(algorithms=("kmeans",), k=(2, 6), random_state=0, **FAST).fit(X)
+    free = Segmenter(algorithms=("kmeans",), k=(2, 6), random_state=0, min_segment_share=0,
+                     min_segment_customers=0, **FAST).fit(X)
     assert free.n_clusters_ == 4 and np.bincount(free.labels_).min() == 10
     seg = Segmenter(algorithms=("kmeans",), k=(2, 6), random_state=0, min_segment_share=0.02,
                     **FAST).fit(X)

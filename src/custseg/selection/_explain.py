@@ -17,6 +17,7 @@ from custseg.selection._degenerate import degenerate_sentence
 from custseg.selection._density import density_sentence
 from custseg.selection._result import SelectionResult
 from custseg.selection._rule import (
+    CLOSE_SCORE,
     GAP_GAIN_MIN,
     SIL_NO_STRUCTURE,
     STABILITY_STABLE,
@@ -118,9 +119,16 @@ def _fired(check) -> bool:
 
 
 def _tiny(ev: dict) -> bool:
+    """The chosen segments break a floor: minimum share, or minimum customers."""
     share = ev.get("min_share") or {}
-    return bool(share.get("threshold") and share.get("chosen") is not None
-                and share["chosen"] < share["threshold"])
+    below_share = bool(share.get("threshold") and share.get("chosen") is not None
+                       and share["chosen"] < share["threshold"])
+    return below_share or _too_few(share)
+
+
+def _too_few(share: dict) -> bool:
+    return bool(share.get("min_customers") and share.get("chosen_count") is not None
+                and share["chosen_count"] < share["min_customers"])
 
 
 def confidence_of(result: SelectionResult) -> tuple[str, list[str]]:
@@ -153,6 +161,62 @@ def confidence_of(result: SelectionResult) -> tuple[str, list[str]]:
 
 def render_reason(result: SelectionResult) -> str:
     """The reason text, from the record only (k = segments written)."""
+    return " ".join(reason_parts(result))
+
+
+def _floor_sentences(share: dict) -> list[str]:
+    """What the minimum segment share and the minimum customer count excluded."""
+    if not share.get("excluded"):
+        return []
+    floor = f"{share['threshold']:.0%}"
+    by_count = int(share.get("excluded_by_count") or 0)
+    if share.get("none_eligible"):
+        chosen = share["chosen"]
+        count = share.get("chosen_count")
+        size = (f"{chosen:.1%} of the customers" if chosen is not None else "too few customers")
+        if count is not None and share.get("min_customers"):
+            size += f" ({count} customers)"
+        limit = f"the minimum segment share of {floor}"
+        if share.get("min_customers") and share.get("count_binds"):
+            limit += f" or below {share['min_customers']} customers"
+        who = ("At the k set by the user every candidate" if share.get("fixed_k")
+               else "Every candidate")
+        return [f"{who} had a segment below {limit}, so the best-scoring one was kept; its "
+                f"smallest segment holds {size}."]
+    out = []
+    if share["excluded"] - by_count:
+        out.append(f"{share['excluded'] - by_count} candidates with a segment below {floor} "
+                   "of the customers (min_segment_share) or with empty segments were not "
+                   "eligible.")
+    if by_count:
+        n_rows = share.get("n_rows")
+        on = f" on {n_rows} customers" if n_rows else ""
+        out.append(f"{by_count} candidates with a segment of fewer than "
+                   f"{share['min_customers']} customers (too small to act on or profile, "
+                   f"though not below {floor}{on}) were not eligible.")
+    return out
+
+
+def _close_sentences(ev: dict, algo: str, k_fit: int) -> list[str]:
+    """Name the k values that scored almost as well, and indices preferring another k."""
+    out = []
+    close = ev.get("close_k") or []
+    if close:
+        names = ", ".join(f"k={c['k']} ({c['algorithm']}, score {c['score']:.2f})"
+                          for c in close)
+        out.append(f"A close call: {names} scored within {CLOSE_SCORE} of k={k_fit}.")
+    other = ev.get("disagreeing_indices") or {}
+    if other:
+        by_k: dict[int, list[str]] = {}
+        for name, kv in sorted(other.items()):
+            by_k.setdefault(int(kv), []).append(NAMES.get(name, name))
+        prefs = "; ".join(f"{', '.join(names)} k={kv}" for kv, names in sorted(by_k.items()))
+        out.append(f"Indices preferring another k for {algo}: {prefs}.")
+    return out
+
+
+def reason_parts(result: SelectionResult) -> list[str]:
+    """The sentences of the reason, from the record only (k = segments written)."""
     ev, algo, k = result.evidence, result.algorithm, result.k
     k_fit = ev.get("k_fitted", k)
     parts = [f"Chose {algo} with k={k} (consensus score {ev['score']:.2f}, best of "
@@ -178,15 +242,8 @@ def render_reason(result: SelectionResult) -> str:
     if ev.get("guard_note"):
         parts.append(ev["guard_note"])
     share = ev.get("min_share") or {}
-    if share.get("excluded"):
-        if share.get("none_eligible"):
-            parts.append(f"Every candidate had a segment below the minimum segment share of "
-                         f"{share['threshold']:.0%}, so the best-scoring one was kept; its "
-                         f"smallest segment holds {share['chosen']:.1%} of the customers.")
-        else:
-            parts.append(f"{share['excluded']} candidates with a segment below "
-                         f"{share['threshold']:.0%} of the customers (min_segment_share) or "
-                         "with empty segments were not eligible.")
+    parts.extend(_floor_sentences(share))
+    parts.extend(_close_sentences(ev, algo, k_fit))
     runner = ev.get("runner_up")
     if runner:
         label = f"{runner['algorithm']} with k={runner['k']}"
@@ -209,8 +266,14 @@ def render_reason(result: SelectionResult) -> str:
     if _fired(degenerate):
         parts.append(degenerate_sentence(degenerate, k))
     if "tiny segment" in capped:
-        parts.append(f"The smallest segment holds only {share['chosen']:.1%} of the customers "
-                     "(below the minimum share), so confidence is medium, not high.")
+        if _too_few(share):
+            parts.append(f"The smallest segment holds only {share['chosen_count']} customers "
+                         f"(below the minimum of {share['min_customers']}), so confidence is "
+                         "medium, not high.")
+        else:
+            parts.append(f"The smallest segment holds only {share['chosen']:.1%} of the "
+                         "customers (below the minimum share), so confidence is medium, "
+                         "not high.")
     if not result.structure_found:
         why = []
         if not ev.get("gap_ok", True):
@@ -231,7 +294,7 @@ def render_reason(result: SelectionResult) -> str:
     if ev.get("library_warnings"):
         parts.append("Library warnings during the scan: " + "; ".join(ev["library_warnings"])
                      + ".")
-    return " ".join(parts)
+    return parts
 
 
 def chosen_row(table: pd.DataFrame, algo: str, k: int) -> pd.Series:

@@ -34,6 +34,11 @@ ICL_EDGE_MARGIN = 3
 GAP_GAIN_MIN = 0.1
 SIL_NO_STRUCTURE = 0.25  # Kaufman & Rousseeuw: below this, no substantial structure
 STABILITY_STABLE = 0.75  # mean ARI over refits; Hennig's Jaccard thresholds reused
+STABILITY_UNSTABLE = 0.5  # below this the winner is "unstable" (Hennig: dissolved)
+# Consensus scores within this of the winner are "close": the margin the stability
+# guard has always used to swap an unstable winner for a stable neighbour; the reason
+# names such k values and the runner-up's segment sizes are reported (issue #21).
+CLOSE_SCORE = 0.05
 
 
 def consensus_score(table: pd.DataFrame) -> pd.Series:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -38,12 +39,20 @@ from custseg.selection._candidates import (
 )
 from custseg.selection._degenerate import cell_check, discrete_columns, tie_check
 from custseg.selection._density import density_check
-from custseg.selection._explain import build_result
 from custseg.selection._indices import GapReference, compute_indices, sample_distances
-from custseg.selection._kgrid import WIDEN_MAX, parse_k
-from custseg.selection._rule import SIL_NO_STRUCTURE, STABILITY_STABLE, rank_candidates
+from custseg.selection._kgrid import parse_k
 from custseg.selection._threads import limit_threads, threads_in_use
 from custseg.selection._warnings import capture_warnings, summarize_warnings
+from custseg.selection.decide import (
+    MIN_SEGMENT_CUSTOMERS,
+    MIN_SEGMENT_SHARE,
+    DecideOptions,
+    choose,
+    judge,
+    rank,
+    stability_targets,
+    widen_to,
+)
 
 COLUMNS = ["algorithm", "k", "silhouette", "calinski_harabasz", "davies_bouldin", "wb_index",
            "gap", "gap_se", "bic", "icl", "covariance_type", "stability",
@@ -64,6 +73,22 @@ def _min_share(labels: np.ndarray) -> float:
     sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(1)
     sizes = sizes[sizes > 0]
     return float(sizes.min() / len(labels)) if len(sizes) else 0.0
+
+
+@dataclass
+class _FitContext:
+    """What one ``fit`` shares between its steps (never stored on the estimator)."""
+
+    base: int  # the one seed every sample and refit derives from
+    params: dict[str, dict]  # algorithm -> its extra parameters
+    Xs: np.ndarray  # the selection sample
+    Xi: np.ndarray  # where distances are measured (Xs, or the k-prototypes embedding)
+    sil_rows: np.ndarray
+    sil_dist: np.ndarray  # distances among the silhouette rows
+    gap_rows: np.ndarray
+    gap_ref: GapReference | None
+    gen: CandidateGenerator
+    candidates: dict[tuple[str, int], Candidate] = field(default_factory=dict)
 
 
 def _has_proba(self) -> bool:
@@ -107,8 +132,12 @@ class Segmenter(ClusterMixin, BaseEstimator):
     min_segment_share : float
         Candidates with a segment below this share of the (sampled) rows, or with
         empty segments, are not chosen unless no candidate qualifies (the reason
-        says so). 0 (the default of the estimator) lets any size win; ``custseg run``
-        passes 0.02 (``--min-segment-share``).
+        says so). Default 0.02, as ``custseg run`` (``--min-segment-share``) and the
+        Spark engine; 0 lets any share win.
+    min_segment_customers : int
+        Likewise for a segment of fewer customers than this (its count estimated as
+        share x rows): default 10, see :data:`custseg.selection.decide.MIN_SEGMENT_CUSTOMERS`.
+        It only binds below 500 rows, where 2 % is fewer than 10 customers.
     progress : callable or None
         ``progress(stage, done, total)``, called as work advances.
 
@@ -140,6 +169,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         "density_check": ["boolean"],
         "categorical_features": ["array-like", None],
         "min_segment_share": [Interval(Real, 0, 0.5, closed="left")],
+        "min_segment_customers": [Interval(Integral, 0, None, closed="left")],
         "progress": [callable, None],
     }
 
@@ -147,7 +177,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
                  selection_sample: int = 20_000, silhouette_sample: int = 5000,
                  n_stability: int = 5, n_gap_refs: int = 5, widen: bool = True,
                  n_init: int = 3, n_threads: int | None = None, density_check: bool = True,
-                 categorical_features=None, min_segment_share: float = 0.0,
+                 categorical_features=None, min_segment_share: float = MIN_SEGMENT_SHARE,
+                 min_segment_customers: int = MIN_SEGMENT_CUSTOMERS,
                  progress: Callable[[str, int, int], None] | None = None):
         self.algorithms = algorithms
         self.k = k
@@ -162,6 +193,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self.density_check = density_check
         self.categorical_features = categorical_features
         self.min_segment_share = min_segment_share
+        self.min_segment_customers = min_segment_customers
         self.progress = progress
 
     # ------------------------------------------------------------------
@@ -191,6 +223,11 @@ class Segmenter(ClusterMixin, BaseEstimator):
             self.selection_.refresh()
         return self
 
+    def _options(self, n: int) -> DecideOptions:
+        return DecideOptions(min_segment_share=float(self.min_segment_share),
+                             min_segment_customers=int(self.min_segment_customers), n_rows=n,
+                             fixed_k=isinstance(self.k, Integral))
+
     def _fit(self, X: np.ndarray, discrete: pd.DataFrame | None = None) -> None:
         n = X.shape[0]
         ks, can_widen = parse_k(self.k, n)
@@ -200,7 +237,6 @@ class Segmenter(ClusterMixin, BaseEstimator):
         if categorical:
             algos = [(name, algo, {**params, "categorical": categorical})
                      for name, algo, params in algos]
-        self._params = {algo: params for _, algo, params in algos}
         base = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         rng = np.random.RandomState(base)
         # -- samples (all seeded from the one base seed) --------------------------
@@ -210,7 +246,6 @@ class Segmenter(ClusterMixin, BaseEstimator):
         # indices, gap and the density check measure distances in Xi: Xs itself, or for
         # category codes the embedding whose distances are k-prototypes' own cost
         Xi = mismatch_embedding(Xs, categorical) if categorical else Xs
-        self._Xi = Xi
         m = Xs.shape[0]
         sil_rows = (np.sort(rng.choice(m, self.silhouette_sample, replace=False))
                     if m > self.silhouette_sample else np.arange(m))
@@ -218,69 +253,65 @@ class Segmenter(ClusterMixin, BaseEstimator):
         gap_rows = np.sort(rng.choice(m, gap_n, replace=False)) if m > gap_n else np.arange(m)
         gap_ref = (GapReference(Xi[gap_rows], self.n_gap_refs, _seed(base, 9))
                    if self.n_gap_refs > 0 else None)
-        gen = CandidateGenerator(Xs, _seed(base, 5), n_init=self.n_init)
-        self._gen, self._gap_ref, self._sil_rows, self._gap_rows = gen, gap_ref, sil_rows, gap_rows
-        self._sil_D = sample_distances(Xi[sil_rows])
-        self._candidates: dict[tuple[str, int], Candidate] = {}
-        rows = self._scan(Xs, algos, ks)
+        ctx = _FitContext(base=base, params={algo: params for _, algo, params in algos},
+                          Xs=Xs, Xi=Xi, sil_rows=sil_rows,
+                          sil_dist=sample_distances(Xi[sil_rows]), gap_rows=gap_rows,
+                          gap_ref=gap_ref,
+                          gen=CandidateGenerator(Xs, _seed(base, 5), n_init=self.n_init))
+        options = self._options(n)
+        rows = self._scan(ctx, algos, ks)
         widened = None
-        table = self._rank(rows, ks)
-        best = self._best(table)
-        # widen only with evidence (the best eligible k at the edge shows structure) and
-        # never past WIDEN_MAX: k ran away to 17-22 on ordinary real tables before
-        new_hi = min(2 * max(ks), WIDEN_MAX, m - 1)
-        if self.widen and can_widen and int(best["k"]) == max(ks) and new_hi > max(ks) and \
-                np.isfinite(best["silhouette"]) and best["silhouette"] >= SIL_NO_STRUCTURE:
+        table = rank(pd.DataFrame(rows, columns=COLUMNS), options)
+        new_hi = widen_to(table, ks, m) if self.widen and can_widen else None
+        if new_hi is not None:
             extra = list(range(max(ks) + 1, new_hi + 1))
-            rows += self._scan(Xs, algos, extra, start=len(rows))
+            rows += self._scan(ctx, algos, extra, start=len(rows))
             widened = {"from": int(max(ks)), "to": int(new_hi)}
             ks = ks + extra
-            table = self._rank(rows, ks)
-        table = self._stability(Xs, table, algos, base)
-        self._choose(table)
-        chosen = self._chosen
+            table = rank(pd.DataFrame(rows, columns=COLUMNS), options)
+        table = self._stability(ctx, table)
+        decision = choose(table, options)
+        chosen = decision.row
         # -- final fit on all rows ---------------------------------------------
-        k = int(chosen["k"])
+        k = decision.k
         self._tick("final fit", 0, 1)
         t0 = time.perf_counter()
-        cand = self._candidates[(chosen["algorithm"], k)]
-        est = self._final_estimator(chosen, cand, base, n)
+        cand = ctx.candidates[(decision.algorithm, k)]
+        est = self._final_estimator(ctx, chosen, cand, n)
         est.fit(X)
         self.best_estimator_ = est
         raw = np.asarray(est.labels_)
         self.label_order_ = _size_order(raw, k)
         self.labels_ = self._relabel(raw)
         sizes = np.bincount(self.labels_[self.labels_ >= 0], minlength=1)
-        k_written = int((sizes > 0).sum())
         fit_seconds = time.perf_counter() - t0
         self._tick("final fit", 1, 1)
         # -- structure check: gap at k=1 vs chosen -----------------------------
         gap1 = gap_ref.gap(np.zeros(len(gap_rows), dtype=np.int64), 1) if gap_ref else None
         density = None
-        if self.density_check and chosen["algorithm"] != "hdbscan" and k >= 4:
+        if self.density_check and decision.algorithm != "hdbscan" and k >= 4:
             # on the final segment ids, so the reason can name the segments of each group
             self._tick("density check", 0, 1)
             final = self.labels_ if sel_rows is None else self.labels_[sel_rows]
             density = density_check(Xi, final, k, _seed(base, 15))
             self._tick("density check", 1, 1)
         final = self.labels_ if sel_rows is None else self.labels_[sel_rows]
-        degenerate = self._degenerate(discrete, final, sel_rows, base)
-        share = {"threshold": float(self.min_segment_share),
-                 "chosen": round(float(sizes[sizes > 0].min() / n), 4) if k_written else None,
-                 "excluded": int((~table["eligible"]).sum()),
-                 "none_eligible": bool(not table["eligible"].any())}
-        self.selection_ = build_result(table, chosen, gap1=gap1, widened=widened,
-                                       gen_notes=gen.notes, density=density, min_share=share,
-                                       degenerate=degenerate, k_written=k_written)
+        degenerate = self._degenerate(ctx, discrete, final, sel_rows)
+        runner = decision.runner_up
+        runner_sizes = None
+        if runner is not None and (runner["algorithm"], runner["k"]) in ctx.candidates:
+            labels = ctx.candidates[(runner["algorithm"], runner["k"])].labels
+            runner_sizes = np.bincount(labels[labels >= 0]).tolist() if (labels >= 0).any() \
+                else []
+        self.selection_ = judge(decision, gap1=gap1, widened=widened, gen_notes=ctx.gen.notes,
+                                density=density, degenerate=degenerate, sizes=sizes.tolist(),
+                                runner_sizes=runner_sizes)
         self.candidates_ = self.selection_.to_frame().drop(columns="chosen")
         self.algorithm_ = self.selection_.algorithm
-        self.n_clusters_ = k_written
+        self.n_clusters_ = int((sizes > 0).sum())
         self.sampled_ = self._describe_sampling(n, m, sel_rows, sil_rows, gap_rows, est,
                                                 fit_seconds)
         self.selection_.evidence["sampling"] = self.sampled_
-        for attr in ("_gen", "_gap_ref", "_candidates", "_chosen", "_sil_rows", "_gap_rows",
-                     "_sil_D", "_Xi", "_params"):
-            delattr(self, attr)  # keep the fitted estimator small and picklable
 
     def _check_categorical(self, n_features: int, algos) -> list[int]:
         """Validated category-code columns (empty when there are none)."""
@@ -299,17 +330,18 @@ class Segmenter(ClusterMixin, BaseEstimator):
                                   "mixed='onehot' or 'famd' for the other algorithms")
         return cat
 
-    def _degenerate(self, discrete, final: np.ndarray, sel_rows, base: int) -> dict:
+    @staticmethod
+    def _degenerate(ctx: _FitContext, discrete, final: np.ndarray, sel_rows) -> dict:
         """Cross-tab cells (needs ``discrete``) and tied rows, on the selection sample."""
         out: dict = {"fired": False, "cells": None, "ties": None}
-        D, rows = self._sil_D, self._sil_rows
+        D, rows, base = ctx.sil_dist, ctx.sil_rows, ctx.base
         lab = final[rows]
         ok = lab >= 0
         if len(np.unique(lab[ok])) >= 2:
             idx = np.flatnonzero(ok)
             sil = float(silhouette_from_distances(D, lab) if ok.all() else
                         silhouette_from_distances(D[np.ix_(idx, idx)], lab[ok]))
-            out["ties"] = tie_check(D, self._Xi[rows], lab, sil)
+            out["ties"] = tie_check(D, ctx.Xi[rows], lab, sil)
         if discrete is not None and discrete.shape[1]:
             sub = discrete if sel_rows is None else discrete.iloc[sel_rows]
             cols = discrete_columns(sub)
@@ -324,8 +356,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
         return out
 
     # ------------------------------------------------------------------
-    def _scan(self, Xs, algos, ks, start: int = 0) -> list[dict]:
-        gen = self._gen
+    def _scan(self, ctx: _FitContext, algos, ks, start: int = 0) -> list[dict]:
+        gen = ctx.gen
         jobs = []
         for _name, algo, params in algos:
             if algo == "hdbscan":
@@ -342,9 +374,9 @@ class Segmenter(ClusterMixin, BaseEstimator):
         for i, (algo, k, params) in enumerate(jobs):
             self._tick("scan", i, len(jobs))
             cand = gen.hdbscan() if algo == "hdbscan" else gen.candidate(algo, k, params)
-            self._candidates[(algo, cand.k)] = cand
-            ind = compute_indices(self._Xi, cand.labels, self._sil_D, self._sil_rows,
-                                  self._gap_rows, self._gap_ref, max(cand.k, 1))
+            ctx.candidates[(algo, cand.k)] = cand
+            ind = compute_indices(ctx.Xi, cand.labels, ctx.sil_dist, ctx.sil_rows,
+                                  ctx.gap_rows, ctx.gap_ref, max(cand.k, 1))
             rows.append({"algorithm": algo, "k": cand.k, **ind,
                          "bic": cand.extra.get("bic", np.nan),
                          "icl": cand.extra.get("icl", np.nan),
@@ -355,7 +387,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self._tick("scan", len(jobs), len(jobs))
         return rows
 
-    def _refitter(self, algo: str, k: int, cov: str | None, seed: int):
+    def _refitter(self, ctx: _FitContext, algo: str, k: int, cov: str | None, seed: int):
         if algo in ("kmeans", "minibatch_kmeans"):
             return KMeans(k, n_init=self.n_init, random_state=seed)
         if algo in LINKAGES:
@@ -366,28 +398,25 @@ class Segmenter(ClusterMixin, BaseEstimator):
             return BisectingKMeans(k, random_state=seed)
         if algo == "hdbscan":
             return HDBSCANClusterer(random_state=seed)
-        return make_model(algo, k, random_state=seed, **self._params.get(algo, {}))
+        return make_model(algo, k, random_state=seed, **ctx.params.get(algo, {}))
 
-    def _stability(self, Xs, table: pd.DataFrame, algos, base: int) -> pd.DataFrame:
-        """Resampling stability of the top candidates (the guard of the rule)."""
+    def _stability(self, ctx: _FitContext, table: pd.DataFrame) -> pd.DataFrame:
+        """Resampling stability of the rows the rule can pick (its guard)."""
         if self.n_stability == 0:
             return table
-        pool = table[table["eligible"]] if table["eligible"].any() else table
-        top = set(pool.nsmallest(3, "rank").index)
-        for algo in pool["algorithm"].unique():
-            sub = pool[pool["algorithm"] == algo]
-            top.add(sub["rank"].idxmin())
+        Xs, base = ctx.Xs, ctx.base
         m = Xs.shape[0]
         rng = np.random.RandomState(_seed(base, 11))
         rows = np.sort(rng.choice(m, 2000, replace=False)) if m > 2000 else np.arange(m)
-        todo = sorted(top, key=lambda i: table.loc[i, "rank"])
+        todo = stability_targets(table)
         for j, i in enumerate(todo):
             self._tick("stability", j, len(todo))
             algo, k = table.loc[i, "algorithm"], int(table.loc[i, "k"])
-            labels = self._candidates[(algo, k)].labels
+            labels = ctx.candidates[(algo, k)].labels
             if len(np.unique(labels[labels >= 0])) < 2:
                 continue
-            est = self._refitter(algo, k, table.loc[i, "covariance_type"], _seed(base, 12, k))
+            est = self._refitter(ctx, algo, k, table.loc[i, "covariance_type"],
+                                 _seed(base, 12, k))
             res = bootstrap_stability(Xs[rows], est, n_boot=self.n_stability,
                                       random_state=_seed(base, 13, k), labels=labels[rows],
                                       max_rows=None)
@@ -396,42 +425,10 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self._tick("stability", len(todo), len(todo))
         return table
 
-    def _rank(self, rows: list[dict], ks: list[int]) -> pd.DataFrame:
-        """Scores and ranks, plus ``eligible``: every segment non-empty and large enough."""
-        table = rank_candidates(pd.DataFrame(rows, columns=COLUMNS))
-        full = (table["n_found"] >= table["k"]) | (table["algorithm"] == "hdbscan")
-        table["eligible"] = full & (table["min_share"] >= self.min_segment_share - 1e-12)
-        return table
-
     @staticmethod
-    def _best(table: pd.DataFrame) -> pd.Series:
-        """Best-ranked eligible row (best-ranked row when none is eligible)."""
-        ordered = table.sort_values("rank")
-        pool = ordered[ordered["eligible"]]
-        return (pool if len(pool) else ordered).iloc[0]
-
-    def _choose(self, table: pd.DataFrame) -> None:
-        """Best eligible row wins unless it is unstable and a close, stable one exists."""
-        ordered = table.sort_values("rank")
-        if ordered["eligible"].any():
-            ordered = ordered[ordered["eligible"]]
-        winner = ordered.iloc[0]
-        note = None
-        if pd.notna(winner["stability"]) and winner["stability"] < 0.5:
-            close = ordered[(ordered["stability"] >= STABILITY_STABLE)
-                            & (ordered["score"] >= winner["score"] - 0.05)]
-            if len(close):
-                note = (f"{winner['algorithm']} k={int(winner['k'])} scored best but was "
-                        f"unstable under resampling (mean ARI {winner['stability']:.2f}), so "
-                        f"the close, stable {close.iloc[0]['algorithm']} "
-                        f"k={int(close.iloc[0]['k'])} was taken instead.")
-                winner = close.iloc[0]
-        self._chosen = winner.to_dict()
-        self._chosen["guard_note"] = note
-
-    def _final_estimator(self, chosen: dict, cand: Candidate, base: int, n: int):
+    def _final_estimator(ctx: _FitContext, chosen: dict, cand: Candidate, n: int):
         algo, k = chosen["algorithm"], int(chosen["k"])
-        seed = _seed(base, 21, k)
+        seed = _seed(ctx.base, 21, k)
         if algo in ("kmeans", "minibatch_kmeans") and cand.centers is not None:
             # start from the selected solution so the full fit refines what was evaluated
             return KMeansClusterer(k, init=cand.centers, minibatch=True if algo ==
@@ -441,7 +438,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
                                 means_init=cand.centers, random_state=seed)
         if algo == "hdbscan":
             return HDBSCANClusterer(random_state=seed)
-        return make_model(algo, k, random_state=seed, **self._params.get(algo, {}))
+        return make_model(algo, k, random_state=seed, **ctx.params.get(algo, {}))
 
     def _describe_sampling(self, n, m, sel_rows, sil_rows, gap_rows, est, seconds) -> dict:
         out = {
