@@ -20,54 +20,101 @@ import pandas as pd
 
 from custseg._json import to_jsonable
 from custseg.persist.model import versions
+from custseg.record import (
+    SCHEMA_VERSION,
+    InputRecord,
+    PreprocessRecord,
+    RFMRecord,
+    RunRecord,
+    SegmentRecord,
+    SelectionRecord,
+)
 
-SCHEMA_VERSION = "1.0"
+__all__ = ["SCHEMA_VERSION", "build_summary", "gather_timings", "local_record", "summary_schema",
+           "to_jsonable"]
 
 
 def build_summary(result) -> dict[str, Any]:
-    """Assemble summary.json from a :class:`custseg.workflow.RunResult`."""
+    """Assemble summary.json from a run result of either engine (through its record)."""
+    return result.record().to_summary()
+
+
+def local_record(result) -> RunRecord:
+    """The :class:`~custseg.record.RunRecord` of a :class:`custseg.workflow.RunResult`.
+
+    Example
+    -------
+    >>> from custseg.datasets import make_customers
+    >>> from custseg.workflow import run
+    >>> rec = local_record(run(make_customers(200, k=3, seed=0), k=3, algorithms=["kmeans"],
+    ...                        stability=False))
+    >>> rec.engine, rec.k, [s.id for s in rec.segments]
+    ('local', 3, [0, 1, 2])
+    """
     segmenter = result.segmenter
     preprocess = _preprocess_dict(result.preprocessor)
     explanation = result.explanation.to_dict()
     selection = getattr(segmenter, "selection_", None)
     candidates = getattr(segmenter, "candidates_", None)
-    summary: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "input": result.source,
-        "n_rows": len(result.frame),
-        "n_columns": len(result.frame.columns),
-        "columns": result.schema.to_dict(),
-        "algorithm": result.algorithm,
-        "k": result.k,
-        "n_unassigned": int((result.labels == -1).sum()),
-        "seed": int(result.config.seed),
-        "features_used": list(preprocess.get("features_used", [])),
-        "features_dropped": dict(preprocess.get("features_dropped", {})),
-        "preprocessing": preprocess.get("preprocessing", preprocess),
-        "selection": selection.to_dict() if selection is not None else {
-            "algorithm": result.algorithm, "k": result.k,
-            "reason": "rule-based RFM groups (no model selection)"},
-        "candidates": candidates.to_dict(orient="records") if isinstance(
-            candidates, pd.DataFrame) else [],
-        "sampling": dict(getattr(segmenter, "sampled_", {}) or {}),
-        "metrics": explanation.get("metrics", {}),
-        "validation": explanation.get("validation", {}),
-        "segments": explanation.get("segments", []),
-        # outcome columns (churn flag, response...) and their overall rate/mean; each
-        # segment's own value is in segments[i].outcomes
-        "outcomes": explanation.get("outcomes", []),
-        "rules": explanation.get("rules", {}),
-        "warnings": list(result.warnings),
-        "decisions": list(result.decisions),
-        "timings_s": {k: round(float(v), 3) for k, v in result.timings.items()},
-        "versions": versions(),
-        "config": result.config.to_dict(),
+    has_table = isinstance(candidates, pd.DataFrame)
+    pca = getattr(result.preprocessor, "pca_", None)
+    return RunRecord(
+        engine="local",
+        input=InputRecord(
+            source=result.source, n_rows=len(result.frame),
+            n_columns=len(result.frame.columns), columns=result.schema.to_dict(),
+            log=result.transactions.to_dict() if result.transactions is not None else None,
+            log_overview=log_overview(result.transactions)),
+        preprocessing=PreprocessRecord(
+            features_used=list(preprocess.get("features_used", [])),
+            features_dropped=dict(preprocess.get("features_dropped", {})),
+            details=preprocess.get("preprocessing", preprocess),
+            pca=pca if isinstance(pca, dict) else None),
+        selection=SelectionRecord(
+            algorithm=result.algorithm, k=result.k,
+            details=selection.to_dict() if selection is not None else {
+                "algorithm": result.algorithm, "k": result.k,
+                "reason": "rule-based RFM groups (no model selection)"},
+            candidates=candidates.to_dict(orient="records") if has_table else [],
+            sampling=dict(getattr(segmenter, "sampled_", {}) or {}),
+            rule_based=selection is None and not has_table,
+            table=candidates_report_table(candidates) if has_table else None),
+        segments=[SegmentRecord.from_dict(seg) for seg in explanation.get("segments", [])],
+        seed=int(result.config.seed), config=result.config.to_dict(), versions=versions(),
+        n_unassigned=int((result.labels == -1).sum()),
+        metrics=explanation.get("metrics", {}), validation=explanation.get("validation", {}),
+        outcomes=explanation.get("outcomes", []), rules=explanation.get("rules", {}),
+        warnings=list(result.warnings), decisions=list(result.decisions),
+        timings=dict(result.timings),
+        rfm=_rfm_record(result) if result.rfm is not None else None)
+
+
+def candidates_report_table(candidates: pd.DataFrame) -> dict[str, Any] | None:
+    """The report's candidates table ``{columns, rows}`` (fit times left out)."""
+    if not len(candidates):
+        return None
+    from custseg.viz.selection import candidates_table
+
+    table = candidates_table(candidates.drop(columns=["fit_seconds"], errors="ignore"))
+    return {"columns": [str(c) for c in table.columns], "rows": table.to_numpy().tolist()}
+
+
+def log_overview(transactions) -> dict[str, Any] | None:
+    """The report's view of a transaction log's features (quality, rules, notes)."""
+    if transactions is None:
+        return None
+    from custseg.report.texts import rule_heading
+
+    return {
+        "quality": dict(getattr(transactions, "quality", {}) or {}),
+        # headed by what each rule is about, never by its option name: "keep
+        # duplicates" over "duplicate lines are dropped" read as the opposite
+        "rules": {rule_heading(k): v for k, v in
+                  (getattr(transactions, "rules", {}) or {}).items()},
+        "notes": list(getattr(transactions, "notes", []) or []),
+        "as_of": str(getattr(transactions, "as_of", "") or ""),
+        "definitions": dict(getattr(transactions, "definitions", {}) or {}),
     }
-    if result.transactions is not None:
-        summary["transactions"] = result.transactions.to_dict()
-    if result.rfm is not None:
-        summary["rfm"] = _rfm_dict(result)
-    return gather_timings(to_jsonable(summary))
 
 
 def gather_timings(summary: dict[str, Any]) -> dict[str, Any]:
@@ -120,16 +167,14 @@ def _preprocess_dict(preprocessor) -> dict[str, Any]:
             "features_dropped": dict(getattr(preprocessor, "features_dropped_", {}))}
 
 
-def _rfm_dict(result) -> dict[str, Any]:
+def _rfm_record(result) -> RFMRecord:
     rfm = result.rfm
     groups = rfm["rfm_group"].value_counts()
     table = pd.crosstab(pd.Series(result.labels, name="segment"),
                         pd.Series(rfm["rfm_group"].to_numpy(), name="rfm_group"))
-    return {
-        "groups": {str(k): int(v) for k, v in groups.items()},
-        "segment_vs_rfm": {str(seg): {str(g): int(n) for g, n in row.items() if n}
-                           for seg, row in table.iterrows()},
-    }
+    return RFMRecord(groups={str(k): int(v) for k, v in groups.items()},
+                     crosstab={int(seg): {str(g): int(n) for g, n in row.items()}
+                               for seg, row in table.iterrows()})
 
 
 def summary_schema() -> dict[str, Any]:

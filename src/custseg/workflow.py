@@ -75,11 +75,15 @@ class RunResult:
         return segments_frame(self.frame, self.labels, self.names, self.schema.id_column,
                               self.probability)
 
+    def record(self):
+        """The engine-neutral :class:`custseg.record.RunRecord` of this run."""
+        from custseg.summary import local_record
+
+        return local_record(self)
+
     def summary(self) -> dict[str, Any]:
         """The summary.json content (see ``custseg/schema/summary.schema.json``)."""
-        from custseg.summary import build_summary
-
-        return build_summary(self)
+        return self.record().to_summary()
 
 
 def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,

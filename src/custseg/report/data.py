@@ -27,25 +27,15 @@ Structure (top-level keys)::
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from custseg.explain._common import fmt_vs_limit
-from custseg.report.texts import rule_heading
-from custseg.viz.extract import (
-    explanation_dict,
-    figure_specs,
-    jsonable,
-    segment_names,
-)
-from custseg.viz.selection import candidates_table
-
-log = logging.getLogger(__name__)
+from custseg.record import RunRecord
+from custseg.viz.extract import figure_specs, jsonable
 
 #: Column keys of the decisions table and of the columns table.
 DECISION_KEYS = ("column", "role", "kept", "treatment", "reason")
@@ -54,11 +44,15 @@ MAX_RULES_PER_SEGMENT = 3
 
 def build_report_data(result, *, files: list[str] | None = None, title: str | None = None,
                       specs: dict | None = None) -> dict[str, Any]:
-    """Plain, JSON-ready data of the report for a :class:`custseg.workflow.RunResult`.
+    """Plain, JSON-ready data of the report for a run of either engine.
 
-    ``files`` lists the files written next to the report (shown in section 6);
-    ``specs`` reuses figure data from :func:`custseg.viz.figure_specs` (the
-    PNGs and the report can share one computation).
+    ``result`` is a :class:`custseg.record.RunRecord` or a run result with a
+    ``record()`` method (:class:`custseg.workflow.RunResult`,
+    :class:`custseg.spark.SparkRunResult`): every section comes from the record
+    alone. ``files`` lists the files written next to the report (shown in
+    section 6); ``specs`` is the figure data (:func:`custseg.viz.figure_specs`,
+    computed here for a local result when not given; the PNGs and the report
+    can share one computation).
 
     Example
     -------
@@ -70,63 +64,47 @@ def build_report_data(result, *, files: list[str] | None = None, title: str | No
     >>> data["meta"]["k"], "profile_heatmap" in data["figures"]
     (3, True)
     """
-    pii = set(_pii_columns(result))
-    explanation = explanation_dict(result)
-    names = segment_names(result)
+    record = result if isinstance(result, RunRecord) else result.record()
+    if specs is None:  # figures need the rows: only a local result has them in memory
+        specs = figure_specs(result) if record.engine == "local" and \
+            not isinstance(result, RunRecord) else {}
+    pii = set(record.input.pii)
     data: dict[str, Any] = {
-        "meta": _meta(result, title),
-        "overview": _overview(result),
-        "preprocessing": _preprocessing(result, pii),
-        "selection": _selection(result),
-        "segments": _segments(result, explanation, names),
-        "validation": _validation(result, explanation),
-        "usage": _usage(result, files),
-        "figures": figure_specs(result) if specs is None else dict(specs),
+        "meta": _meta(record, title),
+        "overview": _overview(record),
+        "preprocessing": _preprocessing(record, pii),
+        "selection": _selection(record),
+        "segments": _segments(record),
+        "validation": _validation(record),
+        "usage": _usage(record, files),
+        "figures": dict(specs),
     }
-    data["highlights"] = _highlights(data)
+    data["highlights"] = _highlights(data, record)
     return jsonable(data)
 
 
 # ------------------------------------------------------------------ parts
-def _pii_columns(result) -> list[str]:
-    schema = getattr(result, "schema", None)
-    return list(schema.names("pii")) if schema is not None else []
-
-
-def _meta(result, title: str | None) -> dict:
-    source = getattr(result, "source", {}) or {}
-    path = source.get("path")
-    versions = {}
-    try:
-        from custseg.persist.model import versions as _versions
-
-        versions = _versions()
-    except Exception:  # a missing version never stops a report
-        log.debug("versions unavailable", exc_info=True)
+def _meta(record: RunRecord, title: str | None) -> dict:
+    path = record.input.source.get("path")
     name = Path(path).name if path else "data frame"
     return {"title": title or f"Customer segments: {name}", "source": name,
-            "n_rows": len(result.frame), "k": int(result.k),
-            "algorithm": str(getattr(result, "algorithm", "")),
-            "seed": getattr(getattr(result, "config", None), "seed", None),
-            "versions": versions, "timings_s": {k: round(float(v), 2) for k, v in
-                                                (getattr(result, "timings", {}) or {}).items()}}
+            "n_rows": record.n_rows, "k": int(record.k), "algorithm": str(record.algorithm),
+            "seed": record.seed, "versions": dict(record.versions),
+            "timings_s": {k: round(float(v), 2) for k, v in record.timings.items()}}
 
 
-def _overview(result) -> dict:
-    frame = result.frame
-    schema = getattr(result, "schema", None)
-    columns = []
-    if schema is not None:
-        for info in schema:
-            columns.append({"name": info.name, "role": info.role, "reason": info.reason,
-                            "dtype": info.dtype, "n_missing": int(info.n_missing),
-                            "n_unique": None if info.role == "pii" else int(info.n_unique)})
-    n = max(len(frame), 1)
+def _overview(record: RunRecord) -> dict:
+    columns = [{"name": name, "role": info.get("role"), "reason": info.get("reason"),
+                "dtype": info.get("dtype"), "n_missing": int(info.get("n_missing") or 0),
+                "n_unique": None if info.get("role") == "pii" or info.get("n_unique") is None
+                else int(info["n_unique"])}
+               for name, info in record.input.columns.items()]
+    n = max(record.n_rows, 1)
     missing = [{"column": c["name"], "n_missing": c["n_missing"],
                 "share": c["n_missing"] / n} for c in columns if c["n_missing"]]
-    source = dict(getattr(result, "source", {}) or {})
+    source = dict(record.input.source)
     overview = {
-        "n_rows": len(frame), "n_columns": len(frame.columns),
+        "n_rows": record.n_rows, "n_columns": record.input.n_columns,
         "source": {k: v for k, v in source.items()
                    if k in ("kind", "format", "encoding", "delimiter", "sep", "decimal",
                             "rows", "columns", "log_rows", "customers", "sheet")},
@@ -136,18 +114,8 @@ def _overview(result) -> dict:
         "notes": [str(x) for x in source.get("notes", []) or []],
         "quality": _quality(source),
     }
-    transactions = getattr(result, "transactions", None)
-    if transactions is not None:
-        overview["transactions"] = {
-            "quality": dict(getattr(transactions, "quality", {}) or {}),
-            # headed by what each rule is about, never by its option name: "keep
-            # duplicates" over "duplicate lines are dropped" read as the opposite
-            "rules": {rule_heading(k): v for k, v in
-                      (getattr(transactions, "rules", {}) or {}).items()},
-            "notes": list(getattr(transactions, "notes", []) or []),
-            "as_of": str(getattr(transactions, "as_of", "") or ""),
-            "definitions": dict(getattr(transactions, "definitions", {}) or {}),
-        }
+    if record.input.log_overview is not None:
+        overview["transactions"] = dict(record.input.log_overview)
     return overview
 
 
@@ -169,21 +137,18 @@ def _quality(source: dict) -> list[dict]:
     return rows
 
 
-def _preprocessing(result, pii: set[str]) -> dict:
-    prep = getattr(result, "preprocessor", None)
-    if prep is None:
-        return {}
+def _preprocessing(record: RunRecord, pii: set[str]) -> dict:
+    prep = record.preprocessing
+    details = prep.details or {}
     decisions = []
-    for dec in getattr(prep, "decisions_", None) or []:
+    for dec in details.get("decisions") or []:
         row = {k: dec.get(k) for k in DECISION_KEYS}
         if row["column"] in pii:  # name and reason only; its statistics stay out
             row["treatment"] = "not used"
         decisions.append(row)
-    out = {"decisions": decisions,
-           "features_used": list(getattr(prep, "features_used_", []) or []),
-           "method": getattr(prep, "method_", None),
-           "method_reason": getattr(prep, "method_reason_", None)}
-    pca = getattr(prep, "pca_", None)
+    out = {"decisions": decisions, "features_used": list(prep.features_used),
+           "method": details.get("method"), "method_reason": details.get("method_reason")}
+    pca = prep.pca
     if isinstance(pca, dict):
         out["pca"] = {"n_components": pca.get("n_components"),
                       "explained": pca.get("explained_variance_total",
@@ -191,37 +156,27 @@ def _preprocessing(result, pii: set[str]) -> dict:
                                                         or [0]))),
                       "reason": pca.get("reason")}
     if not decisions:
-        dropped = getattr(prep, "features_dropped_", {}) or {}
         out["decisions"] = [{"column": c, "role": None, "kept": True, "treatment": "",
                              "reason": ""} for c in out["features_used"]] + \
             [{"column": c, "role": None, "kept": False, "treatment": "not used",
-              "reason": r} for c, r in dropped.items()]
+              "reason": r} for c, r in prep.features_dropped.items()]
     return out
 
 
-def _selection(result) -> dict:
-    segmenter = getattr(result, "segmenter", None)
-    selection = getattr(segmenter, "selection_", None)
-    candidates = getattr(segmenter, "candidates_", None)
-    if selection is None and not isinstance(candidates, pd.DataFrame):
-        return {"algorithm": str(getattr(result, "algorithm", "rfm")), "k": int(result.k),
+def _selection(record: RunRecord) -> dict:
+    sel = record.selection
+    if sel.rule_based:
+        return {"algorithm": str(sel.algorithm), "k": int(sel.k),
                 "reason": "rule-based RFM groups: no model selection was run", "rule_based":
                     True}
-    out: dict[str, Any] = {}
-    if selection is not None:
-        try:
-            out.update(selection.to_dict())
-        except Exception:
-            log.warning("selection_.to_dict() failed", exc_info=True)
-        for key in ("algorithm", "k", "confidence", "structure_found", "reason"):
-            out[key] = getattr(selection, key, out.get(key))
-        out["runners_up"] = list(getattr(selection, "runners_up", out.get("runners_up")) or [])
-        out.pop("candidates", None)
-    if isinstance(candidates, pd.DataFrame) and len(candidates):
-        table = candidates_table(candidates.drop(columns=["fit_seconds"], errors="ignore"))
-        out["candidates"] = {"columns": [str(c) for c in table.columns],
-                             "rows": table.to_numpy().tolist()}
-    out["sampling"] = dict(getattr(segmenter, "sampled_", {}) or {})
+    out: dict[str, Any] = dict(sel.details)
+    for key in ("algorithm", "k", "confidence", "structure_found", "reason"):
+        out[key] = out.get(key)
+    out["runners_up"] = list(out.get("runners_up") or [])
+    out.pop("candidates", None)
+    if sel.table is not None:
+        out["candidates"] = dict(sel.table)
+    out["sampling"] = dict(sel.sampling)
     out["confidence_text"] = _confidence_text(out)
     return out
 
@@ -254,29 +209,24 @@ def _confidence_text(selection: dict) -> str:
     return text.strip()
 
 
-def _segments(result, explanation: dict, names: dict[int, str]) -> dict:
-    segments = explanation.get("segments") or []
-    names_info = getattr(getattr(result, "explanation", None), "names", None) or {}
-    rules = explanation.get("rules") or (explanation.get("validation") or {}).get("rules") or {}
+def _segments(record: RunRecord) -> dict:
+    rules = record.rules or record.validation.get("rules") or {}
     rule_segments = rules.get("segments") or {}
     cards = []
-    for seg in segments:
-        sid = int(seg.get("id"))
-        info = names_info.get(sid) or names_info.get(str(sid)) or {}
-        seg_rules = seg.get("rules") if isinstance(seg.get("rules"), dict) else \
+    for seg in record.segments:
+        sid = seg.id
+        seg_rules = seg.rules if isinstance(seg.rules, dict) else \
             rule_segments.get(str(sid)) or rule_segments.get(sid) or {}
-        top = seg.get("top_features") or (seg.get("profile") or {}).get("top_features") or []
+        top = seg.profile.get("top_features") or []
         cards.append({
-            "id": sid,
-            "name": seg.get("name") or info.get("name") or names.get(sid) or f"segment {sid}",
-            "description": seg.get("description") or info.get("description") or "",
-            "size": seg.get("size"), "share": seg.get("share"),
-            "value_share": seg.get("value_share"),
+            "id": sid, "name": seg.name or f"segment {sid}",
+            "description": seg.description or "",
+            "size": seg.size, "share": seg.share, "value_share": seg.value_share,
             "top_features": [t.get("text") for t in top if t.get("text")][:5],
-            "stability": (seg.get("stability") or {}).get("verdict"),
+            "stability": (seg.stability or {}).get("verdict"),
             "outcomes": [{k: o.get(k) for k in ("column", "statistic", "level", "value",
                                                  "overall", "text")}
-                         for o in seg.get("outcomes") or []],
+                         for o in seg.outcomes or []],
             # each rule with its own precision and coverage: a segment-level number over
             # a rule that is right 11% of the time would misread as the rule's accuracy
             "rules": [{"rule": r.get("rule"), "precision": r.get("precision"),
@@ -286,23 +236,14 @@ def _segments(result, explanation: dict, names: dict[int, str]) -> dict:
             # share of the segment that all its rules together find (the tree's recall)
             "found": seg_rules.get("fidelity"),
         })
-    if not cards:  # no explanation: sizes only
-        labels, counts = np.unique(np.asarray(result.labels), return_counts=True)
-        total = counts.sum()
-        cards = [{"id": int(s), "name": names.get(int(s), f"segment {s}"), "description": "",
-                  "size": int(c), "share": float(c / total), "value_share": None,
-                  "top_features": [], "outcomes": [], "rules": [], "n_rules": 0,
-                  "found": None}
-                 for s, c in zip(labels, counts, strict=True)]
     out = {"cards": cards, "fidelity": rules.get("fidelity"),
-           "outcomes": _outcomes_table(explanation, cards)}
-    rfm = getattr(result, "rfm", None)
-    if isinstance(rfm, pd.DataFrame) and "rfm_group" in rfm:
-        table = pd.crosstab(pd.Series(np.asarray(result.labels), name="segment"),
-                            pd.Series(rfm["rfm_group"].to_numpy(), name="rfm_group"))
-        out["rfm"] = {"groups": [str(g) for g in table.columns],
-                      "rows": [{"segment": int(s), "counts": [int(v) for v in row]}
-                               for s, row in table.iterrows()]}
+           "outcomes": _outcomes_table(record.outcomes, cards)}
+    if record.rfm is not None:
+        groups = list(dict.fromkeys(g for row in record.rfm.crosstab.values() for g in row))
+        out["rfm"] = {"groups": groups,
+                      "rows": [{"segment": int(s), "counts": [int(row.get(g, 0))
+                                                              for g in groups]}
+                               for s, row in record.rfm.crosstab.items()]}
     return out
 
 
@@ -313,13 +254,13 @@ def _jaccard(value) -> str:
     return fmt_vs_limit(value, limit)
 
 
-def _outcomes_table(explanation: dict, cards: list[dict]) -> dict | None:
+def _outcomes_table(outcomes: list[dict], cards: list[dict]) -> dict | None:
     """The "Outcomes by segment" table: one column per outcome, one row per segment.
 
     Cells keep the raw numbers (``value``, ``overall``) and the statistic, so the
     template formats a rate as a percentage and a mean as a number.
     """
-    overview = [o for o in explanation.get("outcomes") or [] if isinstance(o, dict)]
+    overview = [o for o in outcomes or [] if isinstance(o, dict)]
     if not overview:
         return None
     columns = [{"column": o.get("column"), "label": o.get("label") or o.get("column"),
@@ -334,9 +275,9 @@ def _outcomes_table(explanation: dict, cards: list[dict]) -> dict | None:
     return {"columns": columns, "rows": rows}
 
 
-def _validation(result, explanation: dict) -> dict:
-    validation = explanation.get("validation") or {}
-    metrics = explanation.get("metrics") or validation.get("metrics") or {}
+def _validation(record: RunRecord) -> dict:
+    validation = record.validation or {}
+    metrics = record.metrics or validation.get("metrics") or {}
     out: dict[str, Any] = {"metrics": {k: v for k, v in metrics.items()
                                        if isinstance(v, int | float | str | None)},
                            "notes": [str(n) for n in validation.get("notes", []) or []]}
@@ -354,13 +295,15 @@ def _validation(result, explanation: dict) -> dict:
     if isinstance(ext, dict) and ext:
         out["external"] = {k: v for k, v in (ext.get("scores") or ext).items()
                            if isinstance(v, int | float)}
-    warnings = list(getattr(result, "warnings", []) or [])
+    warnings = list(record.warnings)
     warnings += [w for w in validation.get("warnings", []) or [] if w not in warnings]
     out["warnings"] = warnings
     return out
 
 
-def _usage(result, files: list[str] | None) -> dict:
+def _usage(record: RunRecord, files: list[str] | None) -> dict:
+    if record.engine == "spark":
+        return _spark_usage(files)
     files = files or ["segments.csv", "summary.json", "report.html", "figures/",
                       "model.skops"]
     about = {
@@ -378,19 +321,37 @@ def _usage(result, files: list[str] | None) -> dict:
             {"command": "custseg assign model.skops new.csv -o scored.csv",
              "about": "put new customers (same columns as this table) into these segments "
                       "without refitting"},
-            {"command": f"custseg run INPUT --k {int(result.k)} --seed "
-                        f"{getattr(result.config, 'seed', 0)}",
+            {"command": f"custseg run INPUT --k {int(record.k)} --seed "
+                        f"{record.seed}",
              "about": "rerun with the same number of segments and seed: same input, same "
                       "segments"},
         ],
     }
 
 
-def _highlights(data: dict) -> list[dict]:
+def _spark_usage(files: list[str] | None) -> dict:
+    about = {"segments.csv": "one row per customer: segment and name",
+             "segments/": "one row per customer: segment and name (Parquet partitioned by "
+                          "segment; read with spark.read.parquet)",
+             "summary.json": "every number of this run", "report.html": "this report",
+             "figures/": "the figures as PNG",
+             "spark_model/": "Spark ML PipelineModel for scoring"}
+    files = files or ["segments.csv", "summary.json", "report.html", "figures/",
+                      "spark_model/"]
+    return {"files": [{"name": f, "about": about.get(f, "")} for f in files],
+            "commands": [{"command": "custseg assign spark_model NEW.csv -o scored.csv "
+                                     "--engine spark",
+                          "about": "score new customers on Spark"}]}
+
+
+def _highlights(data: dict, record: RunRecord) -> list[dict]:
     meta, sel, val = data["meta"], data.get("selection", {}), data.get("validation", {})
     items = [{"label": "customers", "value": f"{meta['n_rows']:,}"},
              {"label": "segments", "value": str(meta["k"])},
              {"label": "algorithm", "value": meta["algorithm"]}]
+    if record.engine != "local":
+        items.append({"label": "engine", "value": "Apache Spark" if record.engine == "spark"
+                      else record.engine})
     if sel.get("confidence"):
         items.append({"label": "confidence", "value": str(sel["confidence"])})
     sil = (val.get("metrics") or {}).get("silhouette")
