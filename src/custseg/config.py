@@ -100,6 +100,11 @@ class RunConfig:
     report: bool = True
     engine: str = "local"
     spark_master: str | None = None
+    # segments over time (custseg.tracking): an earlier run's output folder to match and
+    # migrate from, and the share of customers flagged as a stable control group
+    previous: str | None = None
+    holdout: float | None = None
+    holdout_salt: str = "custseg-control"
 
     def __post_init__(self) -> None:
         self.validate()
@@ -136,6 +141,12 @@ class RunConfig:
         if self.seed is None or int(self.seed) < 0:
             raise ConfigError(f"seed must be a whole number >= 0, got {self.seed!r}",
                               where="--seed", fix="e.g. --seed 42")
+        if self.holdout is not None:  # "10%", 0.1 or 10 -> 0.1
+            from custseg.tracking.holdout import parse_holdout
+
+            self.holdout = parse_holdout(self.holdout)
+        if self.previous is not None:
+            self.previous = str(self.previous)
         if not 0 <= self.min_segment_share < 0.5:
             raise ConfigError(f"min_segment_share must be in [0, 0.5), got "
                               f"{self.min_segment_share}", where="min_segment_share",

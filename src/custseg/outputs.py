@@ -442,6 +442,9 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         summary = result.summary()
         # No folder path here: two identical runs into two folders give the same file.
         summary["outputs"] = {"figures": figure_files, "report": report}
+        from custseg.tracking import write_migration  # migration.csv with --previous
+
+        write_migration(result, staging)
         write_summary(summary, staging / "summary.json")
     return out_dir
 

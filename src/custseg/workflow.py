@@ -72,14 +72,20 @@ class RunResult:
 
     def segments_table(self) -> pd.DataFrame:
         """The segments.csv table (one row per input customer, in input order)."""
-        return segments_frame(self.frame, self.labels, self.names, self.schema.id_column,
-                              self.probability)
+        from custseg.tracking import with_control  # `control` column with --holdout
+
+        return with_control(segments_frame(self.frame, self.labels, self.names,
+                                           self.schema.id_column, self.probability), self.config)
 
     def record(self):
         """The engine-neutral :class:`custseg.record.RunRecord` of this run."""
         from custseg.summary import local_record
+        from custseg.tracking import tracking_section  # --previous / --holdout
 
-        return local_record(self)
+        record = local_record(self)
+        if (tracking := tracking_section(self)) is not None:
+            record.add_section("tracking", tracking)
+        return record
 
     def summary(self) -> dict[str, Any]:
         """The summary.json content (see ``custseg/schema/summary.schema.json``)."""
@@ -147,6 +153,12 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
     # Segments are numbered from the saved estimator's own labels, so scoring the
     # training table with model.skops reproduces segments.csv exactly.
     label_map = order_by_size(raw_labels)
+    if config.previous:  # stable ids: the previous run's numbers and names where they match
+        from custseg.tracking import stable_label_map
+
+        label_map, kept = stable_label_map(config.previous, frame, raw_labels, label_map,
+                                           decisions)
+        config = config.replace(names={**kept, **config.names})
     labels = np.array([label_map[int(v)] for v in raw_labels], dtype=int)
     timings["segment"] = time.perf_counter() - clock
 

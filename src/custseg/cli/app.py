@@ -123,6 +123,15 @@ def run(
                                       "duplicate screening).")] = False,
     engine: Annotated[str | None, typer.Option("--engine", help="local or spark.")] = None,
     spark_master: Annotated[str | None, typer.Option("--spark-master")] = None,
+    previous: Annotated[Path | None, typer.Option(
+        "--previous", help="Output folder of an earlier run: keep its segment ids and names "
+                           "where segments match; report migration and drift.")] = None,
+    holdout: Annotated[str | None, typer.Option(
+        "--holdout", help="Share of customers flagged as a stable control group (column "
+                          "'control' in segments.csv), e.g. 10%.")] = None,
+    holdout_salt: Annotated[str | None, typer.Option(
+        "--holdout-salt", help="Salt of the control-group hash; a new salt draws a new "
+                               "group [default: custseg-control].")] = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -146,7 +155,9 @@ def run(
             report=False if no_report else None, stability=False if no_stability else None,
             select_features=False if no_feature_selection else None,
             min_segment_share=min_segment_share,
-            engine=engine, spark_master=spark_master)
+            engine=engine, spark_master=spark_master,
+            previous=str(previous) if previous else None, holdout=holdout,
+            holdout_salt=holdout_salt)
         cfg = RunConfig.from_toml(config, **options) if config else RunConfig().replace(**options)
         from custseg.data.io import materialise_input, source_name
 
@@ -155,7 +166,7 @@ def run(
 
         # -o checked and locked before any computation, held until the files are in place;
         # standard input or a pipe is buffered whole first, so every reader can reopen it
-        with guarded_output(out_dir, inputs=[input, config]), \
+        with guarded_output(out_dir, inputs=[input, config, previous]), \
                 materialise_input(input) as data:
             summary = _execute(data, cfg, out_dir, quiet)
     except Exception as error:
@@ -269,6 +280,9 @@ def assign(
         "--as-of", help="Model trained on a log: date the new log's features are measured "
                         "against (YYYY-MM-DD) [default: the day after its last line].")] = None,
     memory_limit: MemoryLimit = None,
+    previous_segments: Annotated[Path | None, typer.Option(
+        "--previous-segments", help="segments.csv of the previous period: adds "
+                                    "previous_segment and moved (0/1) per customer.")] = None,
     quiet: Quiet = False, debug: Debug = False,
 ) -> None:
     """Score new customers with a saved model (a new log, if it was trained on a log)."""
@@ -277,7 +291,7 @@ def assign(
         from custseg.outputs import guarded_output, staged_file
 
         spark_parquet = engine == "spark" and out.suffix.lower() == ".parquet"
-        with guarded_output(out, inputs=[model, input], kind="file",
+        with guarded_output(out, inputs=[model, input, previous_segments], kind="file",
                             spark_parquet=spark_parquet):
             if engine == "spark":
                 from custseg.spark import assign_spark
@@ -292,6 +306,10 @@ def assign(
                 frame = load_for_model(fitted, input, as_of=as_of, memory_limit=memory_limit)
                 table = fitted.assign(frame)
                 renamed = dict(table.attrs.get("renamed_columns") or {})
+                if previous_segments is not None:  # custseg.tracking: who moved
+                    from custseg.tracking.scoring import add_previous_segments
+
+                    table = add_previous_segments(table, previous_segments)
                 with staged_file(out, inputs=[model, input]) as tmp:
                     write_csv(table, tmp, float_format="%.4f")
                 n = len(table)

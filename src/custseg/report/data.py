@@ -79,6 +79,10 @@ def build_report_data(result, *, files: list[str] | None = None, title: str | No
         "usage": _usage(record, files),
         "figures": dict(specs),
     }
+    from custseg.tracking.report import report_data  # "Segments over time" (--previous)
+
+    if (tracking := report_data(record)) is not None:
+        data["tracking"] = tracking
     data["highlights"] = _highlights(data, record)
     return jsonable(data)
 

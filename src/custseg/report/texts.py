@@ -16,6 +16,7 @@ SECTIONS = {
     "segments": ("4", "Segments"),
     "validation": ("5", "Validation"),
     "usage": ("6", "Using the result"),
+    "tracking": ("7", "Segments over time"),  # custseg.tracking (--previous / --holdout)
 }
 
 INTRO = {
@@ -43,6 +44,10 @@ INTRO = {
         "than to the next one (silhouette), whether segments reappear when the data is "
         "resampled (stability) and, when a known grouping was given, how the segments line "
         "up with it."),
+    "tracking": (
+        "How these segments relate to the previous run: which previous segment each one "
+        "continues (same id and name), which are new or gone, how customers moved between "
+        "them, whether the segment shares and profiles drifted, and the control group."),
     "usage": (
         "What the run wrote to disk and how to use it, including how to put next month's "
         "customers into the same segments without refitting."),
