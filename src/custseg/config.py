@@ -147,6 +147,14 @@ class RunConfig:
             self.holdout = parse_holdout(self.holdout)
         if self.previous is not None:
             self.previous = str(self.previous)
+        if self.holdout is not None:  # "10%", 0.1 or 10 -> 0.1
+            from custseg.tracking.holdout import parse_holdout
+
+            self.holdout = parse_holdout(self.holdout)
+        if self.previous is not None:  # checked before any computation
+            from custseg.tracking.previous import check_previous_folder
+
+            self.previous = str(check_previous_folder(self.previous))
         if not 0 <= self.min_segment_share < 0.5:
             raise ConfigError(f"min_segment_share must be in [0, 0.5), got "
                               f"{self.min_segment_share}", where="min_segment_share",

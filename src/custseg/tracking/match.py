@@ -98,6 +98,10 @@ def match_centres(previous: dict[int, np.ndarray], new: dict[Any, np.ndarray],
     segments get fresh ids after the largest previous id, largest first.
     """
     prev_ids, new_keys = sorted(previous), list(new)
+    if not prev_ids:  # nothing to match against: every segment is new
+        order = sorted(new_keys, key=lambda k: (-int(new_sizes.get(k, 0)), new_keys.index(k)))
+        return Matching(pairs=[], mapping={k: i for i, k in enumerate(order)},
+                        new_segments=order, vanished=[], space=space)
     P = np.vstack([previous[i] for i in prev_ids])
     N = np.vstack([new[k] for k in new_keys])
     cost = np.sqrt(((N[:, None, :] - P[None, :, :]) ** 2).sum(axis=2))
@@ -162,11 +166,6 @@ def match_in_model_space(previous_model, frame: pd.DataFrame, raw_labels: np.nda
     if prev_centres is None:  # no centres kept (density models): the model's own groups
         prev_centres = group_means(X, prev_pred) if prev_pred is not None else {}
     prev_centres.pop(-1, None)
-    if not prev_centres:
-        raise InputError("the previous model keeps no segment centres and assigns none of "
-                         "these customers", where=where,
-                         fix="drop --previous, or match against a run of kmeans, gmm or "
-                             "hierarchical")
     new_centres = group_means(X, np.asarray(raw_labels))
     sizes = {int(v): int((raw_labels == v).sum()) for v in new_centres}
     matching = match_centres(prev_centres, new_centres, sizes, space="model")

@@ -66,18 +66,36 @@ class PreviousRun:
                 "source": Path(str(source.get("path"))).name if source.get("path") else None}
 
 
-def read_previous(folder: str | Path) -> PreviousRun:
-    """Read ``folder`` (an earlier run's ``-o``); refuse anything else with one clear line."""
+def check_previous_folder(folder: str | Path) -> Path:
+    """Cheap checks before any computation: a folder holding summary.json and segments.
+
+    Example
+    -------
+    >>> try:
+    ...     check_previous_folder("/nonexistent/run")
+    ... except ValueError as err:
+    ...     print(err.what)
+    the --previous folder does not exist
+    """
     folder = Path(folder)
     if not folder.exists():
         raise InputError("the --previous folder does not exist", where=str(folder), fix=_FIX)
     if not folder.is_dir():
         raise InputError("--previous must be a folder, not a file", where=str(folder),
                          fix=_FIX)
-    summary_path = folder / "summary.json"
-    if not summary_path.is_file():
+    if not (folder / "summary.json").is_file():
         raise InputError("the --previous folder is not a custseg output (no summary.json)",
                          where=str(folder), fix=_FIX)
+    if not ((folder / "segments.csv").is_file() or (folder / "segments").is_dir()):
+        raise InputError("the --previous folder has no segments.csv", where=str(folder),
+                         fix=_FIX)
+    return folder
+
+
+def read_previous(folder: str | Path) -> PreviousRun:
+    """Read ``folder`` (an earlier run's ``-o``); refuse anything else with one clear line."""
+    folder = check_previous_folder(folder)
+    summary_path = folder / "summary.json"
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -96,12 +114,9 @@ def _read_segments(folder: Path) -> tuple[pd.DataFrame, str | None]:
     csv, parquet = folder / "segments.csv", folder / "segments"
     if csv.is_file():
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
-    elif parquet.is_dir():  # a large Spark run writes Parquet parts
+    else:  # a large Spark run writes Parquet parts (check_previous_folder saw one)
         frame = pd.read_parquet(parquet).astype({"segment": int})
         frame = frame.astype({c: str for c in frame.columns if c != "segment"})
-    else:
-        raise InputError("the --previous folder has no segments.csv", where=str(folder),
-                         fix=_FIX)
     if "segment" not in frame.columns or len(frame.columns) < 2:
         raise InputError("the --previous segments.csv has no 'segment' column",
                          where=str(csv), fix=_FIX)
