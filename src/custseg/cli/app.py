@@ -110,9 +110,12 @@ def run(
     quantity: QuantityCol = None, price: PriceCol = None, invoice: InvoiceCol = None,
     category: CategoryCol = None, channel: ChannelCol = None, country: CountryCol = None,
     as_of: AsOf = None, memory_limit: MemoryLimit = None, date_format: DateFormat = None,
-    threads: Annotated[int | None, typer.Option("--threads", help="Limit BLAS/OpenMP "
-                                                "threads.")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", help="BLAS/OpenMP threads "
+                                                "[default: the free cores for OpenMP, one "
+                                                "for BLAS].")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
+    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG "
+                                          "figures (the report draws its own).")] = True,
     no_stability: Annotated[bool, typer.Option("--no-stability",
                                                help="Skip bootstrap stability.")] = False,
     min_segment_share: Annotated[float | None, typer.Option(
@@ -168,14 +171,14 @@ def run(
         # standard input or a pipe is buffered whole first, so every reader can reopen it
         with guarded_output(out_dir, inputs=[input, config, previous]), \
                 materialise_input(input) as data:
-            summary = _execute(data, cfg, out_dir, quiet)
+            summary = _execute(data, cfg, out_dir, quiet, figures=figures)
     except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     _report_done(summary, out_dir, as_json, quiet)
 
 
-def _execute(input: Path, cfg, out_dir: Path, quiet: bool) -> dict:
-    from threadpoolctl import threadpool_limits
+def _execute(input: Path, cfg, out_dir: Path, quiet: bool, figures: bool = True) -> dict:
+    from custseg._threads import thread_limits
 
     if cfg.engine == "spark":
         from custseg.spark import run_spark
@@ -184,9 +187,11 @@ def _execute(input: Path, cfg, out_dir: Path, quiet: bool) -> dict:
     from custseg.outputs import write_outputs
     from custseg.workflow import run as run_workflow
 
-    with threadpool_limits(limits=cfg.threads), progress_callback(quiet) as progress:
+    # BLAS 1 thread, OpenMP the free cores (or --threads): no oversubscription on a
+    # shared machine (custseg._threads says why)
+    with thread_limits(cfg.threads), progress_callback(quiet) as progress:
         result = run_workflow(input, cfg, progress=progress)
-        write_outputs(result, out_dir, report=cfg.report)
+        write_outputs(result, out_dir, report=cfg.report, figures=figures)
     return json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
 
 

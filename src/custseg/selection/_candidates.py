@@ -64,6 +64,9 @@ class CandidateGenerator:
         self._kmeans: dict[int, Candidate] = {}
         self.notes: dict[str, str] = {}
         self.gmm_type: str | None = None  # fixed covariance type for long k grids
+        # pilot fits per (k, covariance type): the scan reuses the chosen type's fit
+        # instead of fitting it again (same seed, so the same model)
+        self._gmm_fits: dict[tuple[int, str], GaussianMixture] = {}
 
     def choose_gmm_type(self, pilot_ks: list[int]) -> str:
         """Covariance type with the lowest total BIC over a few pilot k (long k grids)."""
@@ -72,6 +75,8 @@ class CandidateGenerator:
             for ct, bic in self.gmm(k, "auto").extra["bic_by_type"].items():
                 totals[ct] += bic
         self.gmm_type = min(totals, key=totals.get)
+        self._gmm_fits = {key: gm for key, gm in self._gmm_fits.items()
+                          if key[1] == self.gmm_type}
         self.notes["gmm"] = (f"k grid has more than {GMM_PILOT_GRID} values: mixture "
                              f"covariance type '{self.gmm_type}' chosen by BIC at "
                              f"k={pilot_ks} and kept for every k")
@@ -135,8 +140,12 @@ class CandidateGenerator:
         types = COVARIANCE_TYPES if covariance_type == "auto" else (covariance_type,)
         best, bics = None, {}
         for ct in types:
-            gm = GaussianMixture(k, covariance_type=ct, means_init=km.centers,
-                                 reg_covar=1e-6, random_state=_seed(self.seed, 3, k)).fit(Xg)
+            gm = self._gmm_fits.get((k, ct))
+            if gm is None:
+                gm = GaussianMixture(k, covariance_type=ct, means_init=km.centers,
+                                     reg_covar=1e-6, random_state=_seed(self.seed, 3, k)).fit(Xg)
+                if len(types) > 1:
+                    self._gmm_fits[(k, ct)] = gm
             bics[ct] = float(gm.bic(Xg))
             if best is None or bics[ct] < bics[best[0]]:
                 best = (ct, gm)
