@@ -38,14 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from custseg.constants import (
+    DEFAULT_ALGORITHMS,
+    DEFAULT_K,
+    KNOWN_ALGORITHMS,
+    MAX_K,
+    MIXED_METHODS,
+)
 from custseg.exceptions import ConfigError, InputFileNotFoundError
-
-KNOWN_ALGORITHMS = ("kmeans", "minibatch_kmeans", "bisecting_kmeans", "hierarchical", "ward",
-                    "average", "complete", "gmm", "hdbscan", "kprototypes", "rfm")
-#: 2-10 segments by default; the range widens (to at most 12) only when the best k sits at
-#: its edge with structure (custseg.selection.WIDEN_MAX)
-DEFAULT_K = (2, 10)
-MAX_K = 100
 
 
 @dataclass
@@ -86,7 +86,7 @@ class RunConfig:
     mixed: str = "auto"
     select_features: bool = True
     # segmentation
-    algorithms: list[str] = field(default_factory=lambda: ["kmeans", "hierarchical", "gmm"])
+    algorithms: list[str] = field(default_factory=lambda: list(DEFAULT_ALGORITHMS))
     k: int | tuple[int, int] = DEFAULT_K
     seed: int = 0
     stability: bool = True
@@ -113,7 +113,7 @@ class RunConfig:
         """Check every value; raise :class:`ConfigError` naming the option."""
         _choice("input_kind", self.input_kind, ("auto", "table", "transactions"))
         _choice("engine", self.engine, ("local", "spark"))
-        _choice("mixed", self.mixed, ("auto", "onehot", "kprototypes", "famd"))
+        _choice("mixed", self.mixed, MIXED_METHODS)
         if not (self.pca in ("auto", "off") or str(self.pca).isdigit()):
             raise ConfigError(f"pca must be auto, off or a number of components, got "
                               f"{self.pca!r}", where="--pca", fix="e.g. --pca 5")

@@ -11,6 +11,7 @@ import typer
 
 from custseg.cli import exit_codes
 from custseg.cli.console import fail, out_console, print_segments, progress_callback, say
+from custseg.constants import DEFAULT_ALGORITHMS, KNOWN_ALGORITHMS, LINKAGES, MIXED_METHODS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Customer segmentation: from a customer table or a transaction log to "
@@ -79,8 +80,10 @@ def run(
     label: Annotated[str | None, typer.Option("--label", help="Known grouping for external "
                                               "validation (never a feature).")] = None,
     algorithms: Annotated[str | None, typer.Option(
-        "--algorithms", help="Comma-separated: kmeans, hierarchical, gmm, bisecting_kmeans, "
-                             "minibatch_kmeans, hdbscan, kprototypes, rfm.")] = None,
+        "--algorithms", help="Comma-separated: " + ", ".join(
+            [*DEFAULT_ALGORITHMS, *(a for a in KNOWN_ALGORITHMS
+                                    if a not in DEFAULT_ALGORITHMS and a not in LINKAGES)])
+        + ".")] = None,
     k: Annotated[str | None, typer.Option("--k", help="Number of segments or a range, e.g. 5 "
                                           "or 2-12 [default: 2-10, widened to at most 12 when the "
                                           "best k sits at 10].")] = None,
@@ -94,7 +97,7 @@ def run(
         "--weight", help="Feature group or column weight, e.g. geography=0.5.")] = None,
     pca: Annotated[str | None, typer.Option("--pca", help="auto, off or a number.")] = None,
     mixed: Annotated[str | None, typer.Option(
-        "--mixed", help="Mixed data method: auto, onehot, kprototypes, famd.")] = None,
+        "--mixed", help="Mixed data method: " + ", ".join(MIXED_METHODS) + ".")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed [default: 0].")] = None,
     input_kind: Annotated[str | None, typer.Option(
         "--input-kind", help="auto, table or transactions.")] = None,

@@ -21,6 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from custseg.constants import LINKAGES
 from custseg.models._linkage import cut_linkage, weighted_linkage
 from custseg.models._validation import check_k_vs_rows, sample_rows
 
@@ -41,7 +42,7 @@ class AgglomerativeClusterer(ClusterMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
-        "linkage": [StrOptions({"ward", "average", "complete"})],
+        "linkage": [StrOptions(set(LINKAGES))],
         "max_exact": [Interval(Integral, 2, None, closed="left")],
         "n_micro": [Interval(Integral, 2, None, closed="left")],
         "micro_sample": [Interval(Integral, 2, None, closed="left")],

@@ -8,16 +8,15 @@ from typing import Any
 
 from sklearn.cluster import BisectingKMeans
 
+from custseg.constants import ALGORITHMS, DEFAULT_ALGORITHMS, LINKAGES
 from custseg.exceptions import ConfigError
 from custseg.models._density import HDBSCANClusterer
 from custseg.models._hierarchical import AgglomerativeClusterer
 from custseg.models._kmeans import KMeansClusterer
 from custseg.models._mixture import GMMClusterer
 
-ALGORITHMS = (
-    "kmeans", "minibatch_kmeans", "bisecting_kmeans", "ward", "average", "complete",
-    "gmm", "hdbscan", "kprototypes",
-)
+__all__ = ["ALGORITHMS", "ALGORITHM_FAMILIES", "DEFAULT_ALGORITHMS", "make_model",
+           "resolve_algorithm"]
 
 #: CLI family name -> (algorithm, default params, one-line description)
 ALGORITHM_FAMILIES: dict[str, dict[str, Any]] = {
@@ -34,8 +33,6 @@ ALGORITHM_FAMILIES: dict[str, dict[str, Any]] = {
     "hdbscan": {"algorithm": "hdbscan", "params": {},
                 "description": "density-based, finds its own number of segments, noise = -1"},
 }
-
-DEFAULT_ALGORITHMS: tuple[str, ...] = ("kmeans", "hierarchical", "gmm")
 
 
 def resolve_algorithm(name: str) -> tuple[str, dict[str, Any]]:
@@ -81,7 +78,7 @@ def make_model(algorithm: str, n_clusters: int, random_state=None, **params):
         return KMeansClusterer(k, minibatch=True, random_state=random_state, **kw)
     if algo == "bisecting_kmeans":
         return BisectingKMeans(k, random_state=random_state, **kw)
-    if algo in ("ward", "average", "complete"):
+    if algo in LINKAGES:
         return AgglomerativeClusterer(k, linkage=algo, random_state=random_state, **kw)
     if algo == "gmm":
         kw.setdefault("covariance_type", "auto")

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from custseg.constants import MIXED_METHODS
 from custseg.exceptions import ConfigError
 
-MIXED_METHODS = ("auto", "onehot", "kprototypes", "famd")
 GROUPS = ("demographics", "purchase", "geography", "online", "other")
 
 

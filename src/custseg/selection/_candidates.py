@@ -18,11 +18,11 @@ from sklearn.cluster import BisectingKMeans, KMeans
 from sklearn.metrics import pairwise_distances_argmin
 from sklearn.mixture import GaussianMixture
 
+from custseg.constants import LINKAGES
 from custseg.models import COVARIANCE_TYPES, AgglomerativeClusterer, make_model
 from custseg.models._linkage import cut_linkage
 from custseg.models._mixture import icl_from
 
-LINKAGES = ("ward", "average", "complete")
 #: k grids longer than this fix the mixture covariance type on three pilot k (four types
 #: at every k was the largest single cost of a default run: 36 of 88 s of cc_general's
 #: scan under load)

@@ -18,6 +18,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from custseg.constants import DEFAULT_K
 from custseg.evaluate import bootstrap_stability, silhouette_from_distances
 from custseg.exceptions import ConfigError
 from custseg.models import (
@@ -173,7 +174,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         "progress": [callable, None],
     }
 
-    def __init__(self, algorithms=DEFAULT_ALGORITHMS, k=(2, 10), random_state=0, *,
+    def __init__(self, algorithms=DEFAULT_ALGORITHMS, k=DEFAULT_K, random_state=0, *,
                  selection_sample: int = 20_000, silhouette_sample: int = 5000,
                  n_stability: int = 5, n_gap_refs: int = 5, widen: bool = True,
                  n_init: int = 3, n_threads: int | None = None, density_check: bool = True,
