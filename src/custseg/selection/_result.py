@@ -78,11 +78,7 @@ class SelectionResult:
 
         The chosen k is marked with a vertical line and a star.
         """
-        import matplotlib
-
-        if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "ps", "cairo"):
-            matplotlib.use("Agg", force=False)
-        from matplotlib.figure import Figure
+        from matplotlib.figure import Figure  # Agg canvas without pyplot: headless
 
         cols = [c for c in (indices or INDEX_LABELS) if c in self.candidates
                 and self.candidates[c].notna().any()]

@@ -143,16 +143,15 @@ def save_model(result, folder: Path) -> Path:
 
 def save_figures(result, folder: Path) -> list[str]:
     """k-selection curves and segment sizes as PNG (matplotlib, no display needed)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # a Figure without pyplot draws on the Agg canvas: no backend choice, no display
+    from matplotlib.figure import Figure
 
     files = []
     metrics = [("silhouette_spark", "Silhouette (Spark, squared Euclidean)"),
                ("calinski_harabasz", "Calinski-Harabasz"), ("wss", "Within-segment SS"),
                ("bic", "BIC (mixtures)")]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    fig = Figure(figsize=(10, 7))
+    axes = fig.subplots(2, 2)
     for ax, (key, title) in zip(axes.ravel(), metrics, strict=True):
         for algo in dict.fromkeys(c.algorithm for c in result.candidates):
             pts = [(c.k, c.scores.get(key)) for c in result.candidates
@@ -167,15 +166,14 @@ def save_figures(result, folder: Path) -> list[str]:
     fig.suptitle(f"Choosing k: chosen {result.algorithm}, k={result.k}")
     fig.tight_layout()
     fig.savefig(folder / "k_selection.png", dpi=100)
-    plt.close(fig)
     files.append("k_selection.png")
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(result.segments)))
+    fig = Figure(figsize=(8, 0.5 + 0.45 * len(result.segments)))
+    ax = fig.subplots()
     labels = [f"{s['id']}: {s['name']}" for s in result.segments][::-1]
     ax.barh(labels, [s["share"] for s in result.segments][::-1], color="#4477aa")
     ax.set_xlabel("share of customers")
     fig.tight_layout()
     fig.savefig(folder / "segment_sizes.png", dpi=100)
-    plt.close(fig)
     files.append("segment_sizes.png")
     return files
 

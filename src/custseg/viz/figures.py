@@ -12,6 +12,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -71,74 +72,60 @@ def _array(values) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-MATPLOTLIB: dict[str, Callable] = {
-    "before_after": lambda s: preprocess.plot_before_after(s["pairs"]),
-    "k_selection": lambda s: selection.plot_k_selection(pd.DataFrame(s["candidates"]),
-                                                        _chosen(s)),
-    "stability_k": lambda s: selection.plot_stability_k(pd.DataFrame(s["candidates"]),
-                                                        _chosen(s)),
-    "sizes": lambda s: segments.plot_sizes(_int_keys(s["sizes"]),
-                                           _int_keys(s.get("value_shares")), _names(s)),
-    "profile_heatmap": lambda s: segments.plot_profile_heatmap(_matrix(s), _names(s)),
-    "snake": lambda s: segments.plot_snake(_matrix(s), _names(s)),
-    "distributions": lambda s: segments.plot_distributions(pd.DataFrame(s["rows"]), _names(s)),
-    "map_2d": lambda s: maps.plot_map(np.column_stack([_array(s["x"]), _array(s["y"])]),
-                                      s["labels"], _names(s), method=s.get("method", "PCA"),
-                                      explained=s.get("explained"), note=s.get("note", "")),
-    "geo": lambda s: maps.plot_geo(_array(s["lat"]), _array(s["lon"]), s["labels"], _names(s),
-                                   note=s.get("note", "")),
-    "dendrogram": lambda s: structure.plot_dendrogram(s, note=s.get("note", "")),
-    "certainty": lambda s: structure.plot_certainty({**s, "counts": _int_keys(s["counts"])},
-                                                    _names(s)),
-    "silhouette": lambda s: validation.plot_silhouette(_silhouette(s), _names(s), s.get("mean"),
-                                                       note=s.get("note", "")),
-    "stability_segments": lambda s: validation.plot_stability_bars(_int_keys(s["values"]),
-                                                                   _names(s)),
-    "contingency": lambda s: validation.plot_contingency(_contingency(s), _names(s),
-                                                         label=s.get("label", "label")),
+def _no_keywords(spec: dict) -> dict:
+    return {}
+
+
+#: kind -> (module, function name after ``plot_`` / ``plotly_``, the positional
+#: arguments from the spec, the keyword arguments from the spec). Both libraries'
+#: functions take the same arguments; only the matplotlib ones take ``note``.
+FIGURES: dict[str, tuple[ModuleType, str, Callable[[dict], tuple], Callable[[dict], dict]]] = {
+    "before_after": (preprocess, "before_after", lambda s: (s["pairs"],), _no_keywords),
+    "k_selection": (selection, "k_selection",
+                    lambda s: (pd.DataFrame(s["candidates"]), _chosen(s)), _no_keywords),
+    "stability_k": (selection, "stability_k",
+                    lambda s: (pd.DataFrame(s["candidates"]), _chosen(s)), _no_keywords),
+    "sizes": (segments, "sizes", lambda s: (_int_keys(s["sizes"]),
+                                            _int_keys(s.get("value_shares")), _names(s)),
+              _no_keywords),
+    "profile_heatmap": (segments, "profile_heatmap", lambda s: (_matrix(s), _names(s)),
+                        _no_keywords),
+    "snake": (segments, "snake", lambda s: (_matrix(s), _names(s)), _no_keywords),
+    "distributions": (segments, "distributions",
+                      lambda s: (pd.DataFrame(s["rows"]), _names(s)), _no_keywords),
+    "map_2d": (maps, "map", lambda s: (np.column_stack([_array(s["x"]), _array(s["y"])]),
+                                       s["labels"], _names(s)),
+               lambda s: {"method": s.get("method", "PCA"), "explained": s.get("explained")}),
+    "geo": (maps, "geo", lambda s: (_array(s["lat"]), _array(s["lon"]), s["labels"], _names(s)),
+            _no_keywords),
+    "dendrogram": (structure, "dendrogram", lambda s: (s,), _no_keywords),
+    "certainty": (structure, "certainty",
+                  lambda s: ({**s, "counts": _int_keys(s["counts"])}, _names(s)), _no_keywords),
+    "silhouette": (validation, "silhouette",
+                   lambda s: (_silhouette(s), _names(s), s.get("mean")), _no_keywords),
+    "stability_segments": (validation, "stability_bars",
+                           lambda s: (_int_keys(s["values"]), _names(s)), _no_keywords),
+    "contingency": (validation, "contingency", lambda s: (_contingency(s), _names(s)),
+                    lambda s: {"label": s.get("label", "label")}),
 }
-
-PLOTLY: dict[str, Callable] = {
-    "before_after": lambda s: preprocess.plotly_before_after(s["pairs"]),
-    "k_selection": lambda s: selection.plotly_k_selection(pd.DataFrame(s["candidates"]),
-                                                          _chosen(s)),
-    "stability_k": lambda s: selection.plotly_stability_k(pd.DataFrame(s["candidates"]),
-                                                          _chosen(s)),
-    "sizes": lambda s: segments.plotly_sizes(_int_keys(s["sizes"]),
-                                             _int_keys(s.get("value_shares")), _names(s)),
-    "profile_heatmap": lambda s: segments.plotly_profile_heatmap(_matrix(s), _names(s)),
-    "snake": lambda s: segments.plotly_snake(_matrix(s), _names(s)),
-    "distributions": lambda s: segments.plotly_distributions(pd.DataFrame(s["rows"]),
-                                                             _names(s)),
-    "map_2d": lambda s: maps.plotly_map(np.column_stack([_array(s["x"]), _array(s["y"])]),
-                                        s["labels"], _names(s), method=s.get("method", "PCA"),
-                                        explained=s.get("explained")),
-    "geo": lambda s: maps.plotly_geo(_array(s["lat"]), _array(s["lon"]), s["labels"],
-                                     _names(s)),
-    "dendrogram": lambda s: structure.plotly_dendrogram(s),
-    "certainty": lambda s: structure.plotly_certainty({**s, "counts": _int_keys(s["counts"])},
-                                                      _names(s)),
-    "silhouette": lambda s: validation.plotly_silhouette(_silhouette(s), _names(s),
-                                                         s.get("mean")),
-    "stability_segments": lambda s: validation.plotly_stability_bars(_int_keys(s["values"]),
-                                                                     _names(s)),
-    "contingency": lambda s: validation.plotly_contingency(_contingency(s), _names(s),
-                                                           label=s.get("label", "label")),
-}
+#: Kinds whose matplotlib figure prints the spec's note under the plot.
+NOTED = frozenset({"map_2d", "geo", "dendrogram", "silhouette"})
 
 
-def _lookup(table: dict[str, Callable], kind: str) -> Callable:
-    if kind not in table:
+def _call(prefix: str, kind: str, spec: dict, extra: dict):
+    if kind not in FIGURES:
         raise ConfigError(f"unknown figure kind {kind!r}", where="custseg.viz",
-                          fix=f"use one of: {', '.join(table)}")
-    return table[kind]
+                          fix=f"use one of: {', '.join(FIGURES)}")
+    module, name, args, keywords = FIGURES[kind]
+    return getattr(module, f"{prefix}_{name}")(*args(spec), **keywords(spec), **extra)
 
 
 def matplotlib_figure(kind: str, spec: dict):
     """A matplotlib Figure (Agg canvas) for a figure spec."""
-    return _lookup(MATPLOTLIB, kind)(spec)
+    note = {"note": spec.get("note", "")} if kind in NOTED else {}
+    return _call("plot", kind, spec, note)
 
 
 def plotly_figure(kind: str, spec: dict):
     """A plotly Figure for a figure spec."""
-    return _lookup(PLOTLY, kind)(spec)
+    return _call("plotly", kind, spec, {})

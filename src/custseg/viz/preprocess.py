@@ -67,7 +67,10 @@ def before_after_data(preprocessor, frame, *, max_columns: int = MAX_COLUMNS,
     for dec in transformed_columns(decisions, max_columns):
         try:
             steps = trace(sub, dec["column"], rows=len(sub))
-        except Exception:
+        except (KeyError, ValueError, TypeError):
+            # a decision about a column the model does not trace (InputError is a
+            # ValueError), one missing from this frame, or values a step cannot take:
+            # that column gets no panel, the others still do
             continue
         numeric = [_numbers(steps[c]) for c in steps.columns]
         numeric = [v for v in numeric if v is not None]
