@@ -2,7 +2,7 @@
 
 :func:`run` is what ``custseg run`` calls; each stage is a public function of
 its own package, so a tutorial can run them one at a time instead.
-:func:`write_outputs` then writes the files DESIGN.md promises, all or
+:func:`write_outputs` then writes the files docs/architecture.md lists, all or
 nothing.
 
 Example

@@ -1,4 +1,4 @@
-"""Exit codes of the ``custseg`` command (see DESIGN.md)."""
+"""Exit codes of the ``custseg`` command (see docs/architecture.md, "The command line")."""
 
 OK = 0
 INTERNAL_ERROR = 1

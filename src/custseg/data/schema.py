@@ -1,6 +1,6 @@
 """Schema inference: one role per column, with the reason a person can check.
 
-Roles (see DESIGN.md): ``id``, ``numeric``, ``categorical``, ``binary``,
+Roles (see docs/architecture.md): ``id``, ``numeric``, ``categorical``, ``binary``,
 ``datetime``, ``latitude``, ``longitude``, ``pii``, ``text``, ``constant``,
 ``outcome``, ``label`` and ``ignored``. Rules are applied in a fixed order —
 user overrides first, then PII (never a feature, never printed, reasons

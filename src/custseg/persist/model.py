@@ -156,7 +156,7 @@ def order_by_size(raw: np.ndarray) -> dict[int, int]:
     return mapping
 
 
-#: Column names custseg writes into segments.csv besides the id (DESIGN.md contract).
+#: Column names custseg writes into segments.csv besides the id (docs/architecture.md).
 SEGMENT_COLUMNS = ("row", "segment", "segment_name", "probability")
 
 
