@@ -30,6 +30,7 @@ EXPECTED = [
     "05_messy_data.ipynb",
     "06_validation.ipynb",
     "07_acting_on_segments.ipynb",
+    "08_segments_over_time.ipynb",
 ]
 CELL_TIMEOUT_S = 120
 

@@ -103,13 +103,14 @@ def test_migrate_counts_shares_and_value():
     prev = pd.DataFrame({"id": [1, 2, 3, 4, 5], "segment": [0, 0, 0, 1, 1]})
     cur = pd.DataFrame({"id": ["1", "2", "3", "4", "9"], "segment": [0, 1, 1, 1, 0]})
     m = migrate(prev, cur, "id", value=np.array([10.0, 20, 30, 40, 50]),
-                previous_names={0: "Loyal", 1: "Lapsing"}, names={0: "Loyal", 1: "Lapsing"})
+                previous_names={0: "Loyal", 1: "Lapsing"}, names={0: "Loyal", 1: "Lapsing"},
+                value_column="spend")
     assert m.counts.to_numpy().tolist() == [[1, 2], [0, 1]]
     assert m.shares.round(3).to_numpy().tolist() == [[0.333, 0.667], [0.0, 1.0]]
     assert m.value.to_numpy().tolist() == [[10.0, 50.0], [0.0, 40.0]]
     assert m.newcomers == {0: 1} and m.leavers == {1: 1}
     assert m.flows()[0]["text"] == ("2 Loyal (0) became Lapsing (1): 67% of Loyal, holding "
-                                    "50.0% of the value")
+                                    "50.0% of this run's spend")
 
 
 def test_psi_reading_and_values():

@@ -71,8 +71,9 @@ class Migration:
                 text = (f"{count:,} {self._name(a, True)} ({a}) became "
                         f"{self._name(b, False)} ({b}): {count / max(size, 1):.0%} of "
                         f"{self._name(a, True)}")
-                if share_value is not None:
-                    text += f", holding {share_value:.1%} of the value"
+                if share_value is not None:  # the current run's value (its money column)
+                    text += (f", holding {share_value:.1%} of this run's "
+                             f"{self.value_column or 'value'}")
                 rows.append({"from": int(a), "to": int(b), "customers": count,
                              "share_of_from": count / max(size, 1), "value": value,
                              "value_share": share_value, "text": text})

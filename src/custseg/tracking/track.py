@@ -177,11 +177,7 @@ def _by_id(matching: Matching, label_map: dict[int, int]) -> Matching:
 def _shifts(result, previous: PreviousRun, matching: Matching, labels: np.ndarray
             ) -> dict[str, list[dict[str, Any]]]:
     numeric = result.frame.select_dtypes("number")
-    quartiles = numeric.quantile([0.25, 0.75])
-    spread = {}
-    for c in numeric.columns:  # robust sd: IQR / 1.349 (= sd for a normal), else the sd
-        iqr = float(quartiles.loc[0.75, c] - quartiles.loc[0.25, c])
-        spread[str(c)] = iqr / 1.349 if iqr > 0 else float(numeric[c].std())
+    spread = _robust_spread(numeric)
     grouped = numeric.groupby(labels).median()
     means = {int(s): {str(c): float(v) for c, v in row.items()} for s, row in grouped.iterrows()}
     pairs = {matching.mapping[p.new]: p.previous for p in matching.kept}
@@ -372,10 +368,10 @@ def spark_tracking_section(result) -> dict[str, Any] | None:
                    for s in result.segments}
         pairs = {matching.mapping[p.new]: p.previous for p in matching.kept}
         drift["feature_shifts"] = _drift.feature_shifts(prev.summary["segments"], medians,
-                                                        _spark_spread(result.segments), pairs)
+                                                        _spark_spread(result), pairs)
         drift["feature_shift_units"] = ("change of the segment's median since the previous "
-                                        "run, in standard deviations of the feature over this "
-                                        "run's customers")
+                                        "run, in robust standard deviations (IQR / 1.349) of "
+                                        "the feature over a sample of this run's customers")
         out["drift"] = drift
     if getattr(config, "holdout", None):
         out["holdout"] = holdout_summary(pd.Series(labels), table["control"].to_numpy(bool),
@@ -387,17 +383,22 @@ def spark_tracking_section(result) -> dict[str, Any] | None:
     return out
 
 
-def _spark_spread(segments: list[dict[str, Any]]) -> dict[str, float]:
-    """Each feature's standard deviation, from a Spark profile's effect sizes.
+def _spark_spread(result) -> dict[str, float]:
+    """Each numeric feature's robust standard deviation (IQR / 1.349) on the run's sample.
 
-    Spark's effect size is ``(segment mean - overall mean) / sd``, so any
-    segment with a non-zero effect gives the sd back.
+    The Spark engine keeps a seeded pandas sample of the customer table (schema
+    inference, report); its quartiles are close enough to measure shifts in.
     """
-    spread: dict[str, float] = {}
-    for seg in segments:
-        for feature, info in ((seg.get("profile") or {}).get("numeric") or {}).items():
-            effect, mean, overall = (info.get("effect_size"), info.get("mean"),
-                                     info.get("overall_mean"))
-            if feature not in spread and effect and mean is not None and overall is not None:
-                spread[feature] = abs((mean - overall) / effect)
+    sample = getattr(result, "sample", None)
+    if not isinstance(sample, pd.DataFrame) or sample.empty:
+        return {}
+    return _robust_spread(sample.select_dtypes("number"))
+
+
+def _robust_spread(numeric: pd.DataFrame) -> dict[str, float]:
+    quartiles = numeric.quantile([0.25, 0.75])
+    spread = {}
+    for c in numeric.columns:  # robust sd: IQR / 1.349 (= sd for a normal), else the sd
+        iqr = float(quartiles.loc[0.75, c] - quartiles.loc[0.25, c])
+        spread[str(c)] = iqr / 1.349 if iqr > 0 else float(numeric[c].std())
     return spread
