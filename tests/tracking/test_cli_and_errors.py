@@ -233,3 +233,11 @@ def test_assign_previous_segments_missing_exit_2(previous, tmp_path):
 def test_series_needs_increasing_dates():
     with pytest.raises(ValueError, match="a series needs at least two increasing as-of dates"):
         run_series("log.csv", ["2011-06-09"], "out")
+
+
+def test_assign_previous_segments_on_spark_is_refused(previous, tmp_path):
+    folder = previous[2]
+    code, out, err = invoke("assign", folder / "model.skops", folder.parent / "period1.csv",
+                            "-o", tmp_path / "s.csv", "--engine", "spark",
+                            "--previous-segments", folder / "segments.csv")
+    _fails(code, out, err, r"--previous-segments is not available with --engine spark")

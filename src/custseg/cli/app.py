@@ -299,6 +299,13 @@ def assign(
         from custseg.outputs import guarded_output, staged_file
 
         spark_parquet = engine == "spark" and out.suffix.lower() == ".parquet"
+        if engine == "spark" and previous_segments is not None:  # custseg.tracking
+            from custseg.exceptions import ConfigError
+
+            raise ConfigError("--previous-segments is not available with --engine spark",
+                              where="--previous-segments",
+                              fix="score with the local engine (the default), or join the "
+                                  "previous segments.csv on the id column")
         with guarded_output(out, inputs=[model, input, previous_segments], kind="file",
                             spark_parquet=spark_parquet):
             if engine == "spark":
