@@ -15,8 +15,6 @@ Example
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,9 +27,18 @@ from custseg.data.io import LoadedTable, extreme_to_missing, read_table
 from custseg.data.schema import Schema, infer_schema
 from custseg.exceptions import ConfigError, InputError
 from custseg.persist.model import SegmentationModel, order_by_size, segments_frame, versions
+from custseg.stages import (
+    LOG_OPTIONS,
+    STAGES,
+    Progress,
+    RunStages,
+    check_log_options,
+    check_rows,
+    log_overrides,
+    schema_decisions,
+)
 
-Progress = Callable[[str, int, int], None]
-STAGES = ("load", "features", "preprocess", "segment", "explain", "report")
+__all__ = ["LOG_OPTIONS", "STAGES", "Progress", "RunResult", "load_for_model", "run"]
 
 
 @dataclass
@@ -111,37 +118,31 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
     (3, 'label')
     """
     config = (config or RunConfig()).replace(**options)
-    notify = progress or (lambda stage, done, total: None)
-    timings: dict[str, float] = {}
-    decisions: list[str] = []
-    clock = time.perf_counter()
+    stages = RunStages(progress)  # the skeleton both engines share (custseg.stages)
+    timings, decisions = stages.timings, stages.decisions
 
-    notify("load", 0, len(STAGES))
+    stages.start("load")
     frame, source, transactions = _load_input(data, config, decisions)
-    timings["load"] = time.perf_counter() - clock
+    stages.lap("load")
 
-    notify("features", 1, len(STAGES))
-    clock = time.perf_counter()
+    stages.start("features")
     schema = _schema(frame, config, transactions, source)
-    decisions += [f"column {c.name!r}: {c.role} — {c.reason}" for c in schema
-                  if c.role not in ("numeric",)]
-    _check_rows(frame, schema, config, source)
+    decisions += schema_decisions(schema)
+    check_rows(len(frame), config, source, schema)
     input_warnings = _duplicate_id_warnings(frame, schema) + _log_warnings(transactions, config)
     rfm = _rfm_table(frame, transactions, decisions)
-    timings["schema"] = time.perf_counter() - clock
+    stages.lap("schema")
 
-    notify("preprocess", 2, len(STAGES))
-    clock = time.perf_counter()
+    stages.start("preprocess")
     from custseg.selection import capture_warnings, summarize_warnings
 
     with capture_warnings() as caught:  # counted in the decisions, never printed
         preprocessor, X = _preprocess(frame, schema, config, source)
     decisions += [f"library warnings while preprocessing: {w}" for w in
                   summarize_warnings(caught)]
-    timings["preprocess"] = time.perf_counter() - clock
+    stages.lap("preprocess")
 
-    notify("segment", 3, len(STAGES))
-    clock = time.perf_counter()
+    stages.start("segment")
     with capture_warnings() as caught:  # counted in the decisions, never printed
         segmenter, raw_labels, probability, preprocessor, X = _segment(
             X, frame, preprocessor, config, rfm, progress)
@@ -160,10 +161,9 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
                                            decisions)
         config = config.replace(names={**kept, **config.names})
     labels = np.array([label_map[int(v)] for v in raw_labels], dtype=int)
-    timings["segment"] = time.perf_counter() - clock
+    stages.lap("segment")
 
-    notify("explain", 4, len(STAGES))
-    clock = time.perf_counter()
+    stages.start("explain")
     rule_based = config.algorithms == ["rfm"]
     if rule_based:  # the classic RFM group names are the segment names
         rfm_names = {label_map[int(code)]: segmenter.segment_names_[int(code)]
@@ -175,7 +175,7 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
     decisions += [f"library warnings while explaining: {w}" for w in
                   summarize_warnings(caught)]
     names = {int(seg["id"]): seg["name"] for seg in explanation.to_dict()["segments"]}
-    timings["explain"] = time.perf_counter() - clock
+    stages.lap("explain")
 
     model = SegmentationModel(
         # Only the final fitted estimator is saved: the scan's tables stay in summary.json.
@@ -230,24 +230,14 @@ def _load_input(data, config: RunConfig, decisions: list[str]):
     return table.frame, source, None
 
 
-LOG_OPTIONS = ("customer", "date", "amount", "quantity", "price", "invoice", "category",
-               "channel", "country")
-
-
-def _log_overrides(config: RunConfig) -> dict[str, str]:
-    return {k: getattr(config, k) for k in LOG_OPTIONS if getattr(config, k)}
+_log_overrides = log_overrides
 
 
 def _implied_log(config: RunConfig, decisions: list[str]) -> bool:
     """Any log column option (--customer, --date, --amount ...) means the input is a log."""
     given = _log_overrides(config)
     if not given or config.input_kind != "auto":
-        if given and config.input_kind == "table":
-            raise ConfigError(
-                "log column options (" + ", ".join(f"--{k}" for k in given) + ") were given "
-                "with --input-kind table", where="--input-kind",
-                fix="drop --input-kind table to read the input as a transaction log, or drop "
-                    "the log options")
+        check_log_options(config)
         return False
     decisions.append("input read as a transaction log because log option(s) "
                      + ", ".join(f"--{k} {v}" for k, v in given.items()) + " were given")
@@ -350,26 +340,6 @@ def _schema(frame: pd.DataFrame, config: RunConfig, transactions, source) -> Sch
                         roles=config.roles, source=str(source.get("path") or "input"),
                         date_format=None if transactions is not None else config.date_format,
                         key=key, headerless=transactions is None and source.get("header") is False)
-
-
-def _check_rows(frame: pd.DataFrame, schema: Schema, config: RunConfig, source) -> None:
-    where = str(source.get("path") or "input")
-    features = [c for c in schema.feature_columns() if c not in config.exclude]
-    if not features:
-        roles = ", ".join(f"{c.name}={c.role}" for c in list(schema)[:8])
-        raise InputError(
-            f"no column can be used as a feature (roles: {roles})", where=where,
-            fix="segmentation needs numeric or categorical columns such as spend or age; "
-                "override a role with --numeric COL or --categorical COL")
-    lo = config.k_range()[0]
-    n = len(frame)
-    if n < 3 or n <= lo:
-        raise InputError(f"only {n} usable rows: too few to form {lo} segments", where=where,
-                         fix="segment a larger table (at least a few rows per segment)")
-    hi = config.k_range()[-1]
-    if hi >= n:
-        raise InputError(f"--k {hi} is larger than the {n} rows allow", where="--k",
-                         fix=f"use a k below {n}, e.g. --k 2-{max(2, min(12, n // 3))}")
 
 
 def _duplicate_id_warnings(frame: pd.DataFrame, schema: Schema) -> list[str]:

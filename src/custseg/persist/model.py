@@ -148,12 +148,10 @@ def order_by_size(raw: np.ndarray) -> dict[int, int]:
     >>> order_by_size(np.array([3, 3, 1, 0, 0, 0, -1]))
     {0: 0, 3: 1, 1: 2, -1: -1}
     """
-    values, counts = np.unique(raw[raw >= 0], return_counts=True)
-    order = sorted(zip(values.tolist(), counts.tolist(), strict=True), key=lambda t: (-t[1], t[0]))
-    mapping = {int(v): i for i, (v, _) in enumerate(order)}
-    if (raw < 0).any():
-        mapping[-1] = -1
-    return mapping
+    from custseg.record import order_by_size as by_counts  # the one ordering rule
+
+    values, counts = np.unique(np.where(raw < 0, -1, raw), return_counts=True)
+    return by_counts(dict(zip(values.tolist(), counts.tolist(), strict=True)))
 
 
 #: Column names custseg writes into segments.csv besides the id (docs/architecture.md).

@@ -27,7 +27,9 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -38,6 +40,7 @@ from custseg.exceptions import ConfigError
 from custseg.value.model import (
     DAYS_PER_WEEK,
     WEEKS_PER_MONTH,
+    FitError,
     Gates,
     ValueFit,
     check_gates,
@@ -195,7 +198,10 @@ def holdout_check(daily: pd.DataFrame, end: dt.date, holdout_days: int,
                          what=f"the calibration part (before {cutoff})")
     if reason:
         return {**out, "available": False, "reason": reason}, None
-    fit = fit_models(cal, money=False)
+    try:
+        fit = fit_models(cal, money=False)
+    except FitError as err:
+        return {**out, "available": False, "reason": str(err)}, None
     weeks = holdout_days / DAYS_PER_WEEK
     with _quiet():
         pred = np.asarray(fit.bgnbd.conditional_expected_number_of_purchases_up_to_time(
@@ -229,16 +235,12 @@ def _by_frequency(freq: pd.Series, table: pd.DataFrame) -> list[dict]:
     return rows
 
 
-class _quiet:
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
+@contextlib.contextmanager
+def _quiet():
+    """lifetimes' numerical warnings (overflow in hyp2f1 terms) are not the user's."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
+        yield
 
 
 def segment_value(customers: pd.DataFrame, holdout: pd.DataFrame | None = None) -> list[dict]:
@@ -297,13 +299,17 @@ def value_from_daily(daily: pd.DataFrame, end: dt.date, settings: ValueSettings 
     reason = check_gates(summ, span, settings.gates)
     if reason:
         return ValueResult(available=False, reason=reason, settings=base, as_of=end.isoformat())
-    fit = fit_models(summ, money=money)
+    try:
+        fit = fit_models(summ, money=money)
+    except FitError as err:
+        return ValueResult(available=False, reason=str(err), settings=base,
+                           as_of=end.isoformat())
     pred = predict(fit, summ, settings.horizon_months, settings.discount_rate)
     customers = pd.concat([summ[["customer", "frequency", "recency", "T", "monetary"]],
                            pred], axis=1)
     holdout_days = settings.holdout_days
     if holdout_days is None:
-        holdout_days = int(round(span * HOLDOUT_SHARE))
+        holdout_days = round(span * HOLDOUT_SHARE)
         base["holdout_rule"] = (f"the last third of the {span}-day span "
                                 f"({holdout_days} days)")
     base["holdout_days"] = holdout_days

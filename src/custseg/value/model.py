@@ -19,14 +19,16 @@ only this module.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["DAYS_PER_WEEK", "WEEKS_PER_MONTH", "Gates", "ValueFit", "check_gates",
-           "fit_models", "predict"]
+__all__ = ["DAYS_PER_WEEK", "PENALTIES", "WEEKS_PER_MONTH", "FitError", "Gates", "ValueFit",
+           "check_gates", "fit_models", "predict"]
 
 DAYS_PER_WEEK = 7.0
 #: lifetimes' own month for its CLV sum (4.345 weeks): the horizon uses the same one.
@@ -73,6 +75,17 @@ def check_gates(summary: pd.DataFrame, span_days: int, gates: Gates = Gates(),
     return None
 
 
+#: Penalties tried in turn (lifetimes' own advice), each with BG/NBD then MBG/NBD, when
+#: the maximum-likelihood fit does not converge. CDNOW converges as plain BG/NBD; Online
+#: Retail's 249-day calibration does not (a -> 0, b -> infinity: almost nobody seen to
+#: drop out) and converges as MBG/NBD without a penalty (measured).
+PENALTIES = (0.0, 0.001, 0.01)
+
+
+class FitError(RuntimeError):
+    """The models could not be fitted (the message is a sentence for the user)."""
+
+
 @dataclass
 class ValueFit:
     """Fitted models with their parameters (time unit: weeks)."""
@@ -90,6 +103,16 @@ class ValueFit:
 def _weeks(summary: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return (summary["frequency"].astype(float), summary["recency"] / DAYS_PER_WEEK,
             summary["T"] / DAYS_PER_WEEK)
+
+
+@contextlib.contextmanager
+def _silenced():
+    """lifetimes prints scipy's result when a fit fails, and warns on overflow: the
+    outcome reaches the user as a note instead."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
+            yield
 
 
 def _lifetimes():
@@ -114,10 +137,31 @@ def fit_models(summary: pd.DataFrame, money: bool = True) -> ValueFit:
     lt = _lifetimes()
     freq, rec, T = _weeks(summary)
     notes: list[str] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        bg = lt.BetaGeoFitter(penalizer_coef=0.0).fit(freq, rec, T)
-    params = {"bgnbd": {k: float(v) for k, v in bg.params_.items()}}
+    bg, kind, penalty = None, "BG/NBD", 0.0
+    for penalty in PENALTIES:
+        for name, model in (("BG/NBD", lt.BetaGeoFitter),
+                            ("MBG/NBD", lt.ModifiedBetaGeoFitter)):
+            try:
+                with _silenced():
+                    bg = model(penalizer_coef=penalty).fit(freq, rec, T)
+                kind = name
+                break
+            except (lt.utils.ConvergenceError, OverflowError, FloatingPointError):
+                continue
+        if bg is not None:
+            break
+    if bg is None:
+        raise FitError("the BG/NBD model did not converge on this log, even in its modified "
+                       f"form and with a small penalty ({PENALTIES[-1]}) on its parameters")
+    params = {"bgnbd": {k: float(v) for k, v in bg.params_.items()}, "model": kind,
+              "penalizer": penalty}
+    if kind != "BG/NBD" or penalty:
+        notes.append(
+            "the plain BG/NBD fit did not converge (its drop-out parameters ran off to their "
+            "bounds: almost nobody was seen to stop buying); fitted instead: " + kind
+            + (f" with lifetimes' L2 penalty {penalty}" if penalty else "")
+            + (" (MBG/NBD also lets a customer drop out before their first repeat purchase)"
+               if kind == "MBG/NBD" else ""))
     gg = None
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary"] > 0)]
     if not money:
@@ -127,10 +171,17 @@ def fit_models(summary: pd.DataFrame, money: bool = True) -> ValueFit:
         notes.append(f"only {len(repeat)} repeat buyers with a positive value: no "
                      "Gamma-Gamma model, so no value per purchase and no CLV")
     else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gg = lt.GammaGammaFitter(penalizer_coef=0.0).fit(
-                repeat["frequency"].astype(float), repeat["monetary"])
+        for gg_penalty in PENALTIES:
+            try:
+                with _silenced():
+                    gg = lt.GammaGammaFitter(penalizer_coef=gg_penalty).fit(
+                        repeat["frequency"].astype(float), repeat["monetary"])
+                break
+            except (lt.utils.ConvergenceError, OverflowError, FloatingPointError):
+                continue
+    if gg is None and money and len(repeat) >= 20:
+        notes.append("the Gamma-Gamma model did not converge: no value per purchase and no CLV")
+    elif gg is not None:
         params["gamma_gamma"] = {k: float(v) for k, v in gg.params_.items()}
         corr = float(np.corrcoef(repeat["frequency"], repeat["monetary"])[0, 1])
         params["frequency_value_correlation"] = round(corr, 4)
@@ -175,7 +226,7 @@ def predict(fit: ValueFit, summary: pd.DataFrame, horizon_months: float,
             gg.conditional_expected_average_profit(freq, money), dtype=float)
         monthly = (1.0 + discount_rate) ** (1.0 / 12.0) - 1.0
         out["clv"] = np.asarray(gg.customer_lifetime_value(
-            bg, freq, rec, T, money, time=int(round(horizon_months)), discount_rate=monthly,
+            bg, freq, rec, T, money, time=round(horizon_months), discount_rate=monthly,
             freq="W"), dtype=float)
     return out
 

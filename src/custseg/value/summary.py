@@ -33,7 +33,8 @@ SUMMARY_COLUMNS = ("customer", "frequency", "recency", "T", "monetary", "first_v
 #: frequency = purchase days before the cutoff minus the first one (repeat purchases);
 #: recency = days from the first to the last of them; T = days from the first to the
 #: last day before the cutoff (Fader & Hardie's convention: T = 38.86 weeks for a
-#: customer who first bought on day 1 of a 39-week calibration); monetary = mean value of the repeat purchase days (0 without any);
+#: customer who first bought on day 1 of a 39-week calibration); monetary = mean value
+#: of the repeat purchase days (0 without any);
 #: holdout_* = purchase days (and value) from the cutoff to the end. Only customers
 #: whose first purchase is before the cutoff are in the calibration cohort.
 SUMMARY_SQL = """
