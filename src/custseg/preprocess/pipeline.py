@@ -97,6 +97,9 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
     winsor_quantiles, rare_level_share, max_levels, near_constant_share,
     correlation_threshold, relevance_threshold, sample_size :
         see :class:`~custseg.preprocess.PreprocessOptions`.
+    date_as_of : reference date per date column, used where ``as_of`` is None
+        (the Spark engine passes the latest date of the whole table, since it
+        fits on a sample).
 
     Attributes
     ----------
@@ -127,7 +130,8 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
                  skew_threshold: float = 1.0, winsor_quantiles=(0.005, 0.995),
                  rare_level_share: float = 0.01, max_levels: int = 30,
                  near_constant_share: float = 0.99, correlation_threshold: float = 0.95,
-                 relevance_threshold: float = 0.05, sample_size: int = 5000):
+                 relevance_threshold: float = 0.05, sample_size: int = 5000,
+                 date_as_of: dict | None = None):
         self.roles = roles
         self.date_formats = date_formats
         self.groups = groups
@@ -150,6 +154,7 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         self.correlation_threshold = correlation_threshold
         self.relevance_threshold = relevance_threshold
         self.sample_size = sample_size
+        self.date_as_of = date_as_of
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -279,9 +284,10 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         return {"name": "+".join(cols), "columns": cols, "kind": kind, "group": group,
                 "date_format": formats.get(cols[0]) if kind == "date" else None,
                 "weight": self._weight(cols[0], group),
-                "transformer": self._make_transformer(kind, opts, weighting)}
+                "transformer": self._make_transformer(kind, opts, weighting, column=cols[0])}
 
-    def _make_transformer(self, kind: str, opts: PreprocessOptions, weighting: str = "block"):
+    def _make_transformer(self, kind: str, opts: PreprocessOptions, weighting: str = "block",
+                          column: str | None = None):
         numeric_steps = [
             ("impute", MissingImputer(indicator_share=opts.missing_indicator_share)),
             ("skew", SkewTransformer(threshold=opts.skew_threshold)),
@@ -292,6 +298,8 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
             return Pipeline(numeric_steps)
         if kind == "date":
             as_of = opts.as_of.isoformat() if hasattr(opts.as_of, "isoformat") else opts.as_of
+            if as_of is None:
+                as_of = (self.date_as_of or {}).get(column)
             return Pipeline([("days", DateDurationEncoder(as_of=as_of)), *numeric_steps])
         if kind == "category":
             return WeightedOneHotEncoder(rare_share=opts.rare_level_share, weighting=weighting)

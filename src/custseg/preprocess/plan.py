@@ -328,3 +328,18 @@ def _plain(value):
 def _short(value) -> str:
     text = str(value)
     return text if len(text) <= 20 else text[:17] + "..."
+
+
+def options_from_config(config) -> PreprocessOptions:
+    """The preprocessing options of a run configuration (both engines use this).
+
+    Example
+    -------
+    >>> from custseg.config import RunConfig
+    >>> options_from_config(RunConfig(select_features=False)).select_features
+    False
+    """
+    return PreprocessOptions(weights=dict(config.weights), pca=config.pca,
+                             keep=list(config.keep), exclude=list(config.exclude),
+                             as_of=config.as_of, mixed=config.mixed,
+                             select_features=config.select_features, random_state=config.seed)
