@@ -48,8 +48,11 @@ HOW_DRIFT = (
     "standard deviations of that feature: 0.2 is small, 0.5 medium, 0.8 large.")
 
 
-def _label(names: dict, sid: int) -> str:
-    return html.escape(f"{sid}: {names.get(str(sid), f'segment {sid}')}")
+def _label(names: dict, sid: int, width: int | None = None) -> str:
+    name = str(names.get(str(sid), f"segment {sid}"))
+    if width and len(name) > width:  # axis labels: the full name is in the hover text
+        name = name[: width - 1].rstrip() + "…"
+    return html.escape(f"{sid}: {name}")
 
 
 def _figure(data: list[dict], layout: dict[str, Any]) -> dict[str, Any]:
@@ -101,8 +104,8 @@ def sankey_figure(migration: dict[str, Any]) -> dict[str, Any]:
 def heatmap_figure(migration: dict[str, Any]) -> dict[str, Any]:
     """Transition matrix as a heatmap: row shares coloured, counts written in the cells."""
     shares, counts = migration["shares"], migration["counts"]
-    y = [_label(migration.get("previous_names") or {}, i) for i in migration["from"]]
-    x = [_label(migration.get("names") or {}, i) for i in migration["to"]]
+    y = [_label(migration.get("previous_names") or {}, i, 28) for i in migration["from"]]
+    x = [_label(migration.get("names") or {}, i, 18) for i in migration["to"]]
     text = [[f"{shares[r][c]:.0%} ({int(counts[r][c]):,})" for c in range(len(x))]
             for r in range(len(y))]
     heat = {"type": "heatmap", "z": shares, "x": x, "y": y, "text": text,
@@ -110,8 +113,10 @@ def heatmap_figure(migration: dict[str, Any]) -> dict[str, Any]:
             "colorbar": {"title": {"text": "share of row"}, "tickformat": ".0%"},
             "hovertemplate": "from %{y}<br>to %{x}<br>%{text}<extra></extra>"}
     return _figure([heat], {"height": 160 + 40 * len(y),
-                            "xaxis": {"title": {"text": "this run"}},
-                            "yaxis": {"title": {"text": "previous run"}, "autorange": "reversed"},
+                            "xaxis": {"title": {"text": "this run"}, "automargin": True,
+                                      "type": "category"},
+                            "yaxis": {"title": {"text": "previous run"}, "autorange": "reversed",
+                                      "automargin": True, "type": "category"},
                             "margin": {"l": 10, "r": 10, "t": 30, "b": 10}})
 
 
