@@ -195,3 +195,16 @@ def test_widening_needs_the_edge_and_structure():
 def test_confidence_rule_stays_importable_from_explain():
     decision = decide(clear_three(), DecideOptions(n_rows=1000))
     assert confidence_of(decision.result) == ("high", [])
+
+
+def test_report_selection_section_shows_the_runner_up_sizes():
+    from custseg.report.render import _environment
+
+    table = padded([row(3, 0.61, 900.0, 0.50, 0.50), row(4, 0.60, 899.0, 0.51, 0.51)])
+    decision = choose(rank(table, DecideOptions(n_rows=1000)), DecideOptions(n_rows=1000))
+    result = judge(decision, sizes=[500, 300, 200], runner_sizes=[100, 400, 300, 200])
+    html = _environment().get_template("section_selection.html.j2").render(
+        data={"selection": result.to_dict()}, figures={}, how={})
+    assert "Runner-up's segments</strong> (kmeans, k=4): 40%, 30%, 20%, 10% of the " \
+           "customers (400, 300, 200, 100 on the rows scanned)." in html
+    assert "A close call: k=4 (kmeans, score" in html

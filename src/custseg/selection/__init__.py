@@ -25,8 +25,11 @@ The rule (``Segmenter``)
    Highest score wins (ties: smaller k).
    **Eligibility.** A candidate with an empty segment (a mixture leaving a
    component empty, k-means on fewer distinct rows than k) or with a segment
-   below ``min_segment_share`` of the rows (``custseg run``: 2%) is not
-   chosen, unless no candidate qualifies (the reason then says so).
+   below ``min_segment_share`` of the rows (default 2%) or below
+   ``min_segment_customers`` customers (default 10; binds under 500 rows) is
+   not chosen, unless no candidate qualifies (the reason then says so).
+   Steps 3-6 are pure functions over the candidates table
+   (:mod:`custseg.selection.decide`), which the Spark engine calls as well.
 4. **Stability guard.** The top three eligible rows and each algorithm's best
    eligible row are refitted on ``n_stability`` bootstrap samples
    (clusterboot-style Jaccard and mean ARI). A winner with mean ARI < 0.5 is
