@@ -143,5 +143,20 @@ def thread_limits(requested: int | None = None) -> Iterator[ThreadPlan]:
     1
     """
     plan = plan_threads(requested)
+    _load_pools()
     with threadpool_limits(limits=plan.limits):
         yield plan
+
+
+def _load_pools() -> None:
+    """Load the BLAS and OpenMP libraries now, so the limits reach them.
+
+    threadpoolctl limits only the libraries already loaded when the block starts;
+    the CLI enters it before the run imports scikit-learn, so without this the
+    OpenMP pool of k-means (loaded later) ran with every core after all.
+    """
+    import numpy  # noqa: F401  (numpy's OpenBLAS)
+    import scipy.linalg  # noqa: F401  (scipy's OpenBLAS)
+
+    with contextlib.suppress(ImportError):  # a scikit-learn build without OpenMP
+        import sklearn.utils._openmp_helpers  # noqa: F401  (libgomp)

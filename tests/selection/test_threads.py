@@ -74,3 +74,20 @@ def test_segmenter_records_the_openmp_threads_it_ran_with():
                     n_threads=1).fit(X)
     assert seg.threads_used_ == 1
     assert isinstance(plan_threads(), ThreadPlan)
+
+
+def test_limits_reach_libraries_the_run_imports_later():
+    # the CLI enters the block before the run imports scikit-learn: the OpenMP pool of
+    # k-means must be limited all the same (a fresh interpreter, nothing loaded yet)
+    code = (
+        "from custseg._threads import thread_limits\n"
+        "with thread_limits(1):\n"
+        "    import sklearn.cluster\n"
+        "    from threadpoolctl import threadpool_info\n"
+        "    print(sorted({(p['user_api'], p['num_threads']) for p in threadpool_info()}))\n")
+    env = {k: v for k, v in __import__("os").environ.items()
+           if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    assert "('openmp', 1)" in out and "('blas', 1)" in out
+    assert "('openmp', 2)" not in out and "('blas', 2)" not in out
