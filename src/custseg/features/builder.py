@@ -26,6 +26,20 @@ from custseg.features.columns import (
     find_log_roles,
 )
 from custseg.features.dates import date_expression, is_numeric_type
+from custseg.features.logsql import (
+    DUCKDB,
+    INTEGER_FEATURES,
+    PURCHASE,
+    SHARE_ROLES,
+    ShareColumns,
+    customer_features_sql,
+    customer_sums_sql,
+    line_values_sql,
+    rule_params,
+    share_columns,
+    top_values_sql,
+    used_condition,
+)
 from custseg.features.quality import QUALITY_COUNTS, QualityRules
 from custseg.features.source import LogSource, open_source, quote_ident
 
@@ -33,7 +47,6 @@ __all__ = ["CANCEL_EVIDENCE", "CANCEL_PREFIX_RE", "FEATURE_DEFINITIONS", "MIN_ME
            "CustomerFeatures", "build_customer_features", "cancel_prefixes_from_evidence",
            "decide_cancel_rule"]
 
-TREND_WINDOW_DAYS = 90
 #: An invoice prefix marks cancellations only when at least this share of the prefixed
 #: invoices' lines carry a negative quantity (or a negative amount without a quantity).
 #: Measured on Online Retail: the 3,836 "C" invoices have 9,288 lines, 100 % negative;
@@ -121,16 +134,6 @@ class CustomerFeatures:
             "monetary": bool(self.monetary),
             "attributes": dict(self.attributes),
         }
-
-
-def share_column_name(value: object, taken: set[str], prefix: str) -> str:
-    """A unique, SQL-safe column name for a category/channel share (used by both engines)."""
-    base = re.sub(r"[^0-9a-z]+", "_", str(value).lower()).strip("_") or "blank"
-    name, k = f"{prefix}{base}", 2
-    while name in taken:
-        name, k = f"{prefix}{base}_{k}", k + 1
-    taken.add(name)
-    return name
 
 
 def parse_as_of(value, name: str) -> dt.date:
@@ -415,37 +418,73 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format,
            attributes: tuple[str, ...] = (), fixed_shares: dict | None = None):
     src = open_source(con, source)
     reasons: dict[str, str] = {}
+    cols = _log_roles(con, src, columns, reasons)
+    _check_attributes(src, attributes)
+    cancel = _cancel_rule(con, src, cols, rules)
+    date_notes: list[str] = []  # how the dates were read and why (ambiguity included)
+    inner, outer, params, date_fmt = _lines_sql(con, src, cols, date_format, cancel,
+                                                attributes, date_notes)
+    notes: list[str] = [f"column {role}: {why}" for role, why in reasons.items()]
+    notes += date_notes
+    staged, dup = _stage_lines(con, src, inner, outer, {**src.params, **params}, rules)
+    as_of_d, default_as_of = _as_of_day(con, as_of, cols, rules)
+    cparams = rule_params(rules, as_of_d)
+    quality, purchase_lines = _quality_counts(con, cparams, dup)
+    shares = _share_columns(con, staged, cparams, top_n, fixed_shares)
+    frame, attr_info = _customer_table(con, cols, cparams, shares, attributes)
+    quality["customers"] = len(frame)
+    quality["customers_negative_net"] = int((frame["monetary"] < 0).sum())
+    quality["customers_without_orders"] = int((frame["frequency"] == 0).sum())
+    frame, definitions = _without_money(frame, cols, notes)
+    warnings = _only_returns_warning(quality, purchase_lines)
+    cancellation = {**cancel, "lines": int(quality["cancelled_lines"]),
+                    "invoices": int(quality["cancelled_invoices"])}
+    rules_text = _rules_text(rules, quality, cols, as_of_d, default_as_of, date_fmt,
+                             cancellation)
+    notes.extend(_notes(quality, cols, as_of_d))
+    return CustomerFeatures(frame=frame, quality=quality, rules=rules_text, columns=cols,
+                            as_of=as_of_d, notes=notes, definitions=definitions,
+                            cancellation=cancellation, warnings=warnings,
+                            monetary=has_money(cols), attributes=attr_info,
+                            date_format=date_fmt, share_values=shares.values)
+
+
+def _log_roles(con, src: LogSource, columns, reasons: dict[str, str]) -> LogColumns:
+    """Given roles as they are (each must exist), else found from names and a sample."""
     if isinstance(columns, LogColumns):
         given = {k: v for k, v in columns.to_dict().items() if v is not None}
-        cols = LogColumns(**{**dict.fromkeys(columns.to_dict()), **given})
         find_log_roles(src.columns, given)  # every given column must exist
-    else:
-        # names first; what they leave open is read from a sample of the values
-        sample = _run(con, f"SELECT * FROM {src.sql} USING SAMPLE reservoir(5000 ROWS) "
-                      "REPEATABLE (42)", src.params).df()
-        def rows_per_value(col: str) -> float:
-            n, k = _run(con, f"SELECT count({quote_ident(col)}), count(DISTINCT "
-                        f"{quote_ident(col)}) FROM {src.sql}", src.params).fetchone()
-            return n / k if k else 0.0
+        return LogColumns(**{**dict.fromkeys(columns.to_dict()), **given})
+    # names first; what they leave open is read from a sample of the values
+    sample = _run(con, f"SELECT * FROM {src.sql} USING SAMPLE reservoir(5000 ROWS) "
+                  "REPEATABLE (42)", src.params).df()
 
-        cols = detect_log_columns(src.columns, columns, sample=sample, reasons=reasons,
-                                  rows_per_value=rows_per_value)
+    def rows_per_value(col: str) -> float:
+        n, k = _run(con, f"SELECT count({quote_ident(col)}), count(DISTINCT "
+                    f"{quote_ident(col)}) FROM {src.sql}", src.params).fetchone()
+        return n / k if k else 0.0
+
+    return detect_log_columns(src.columns, columns, sample=sample, reasons=reasons,
+                              rows_per_value=rows_per_value)
+
+
+def _check_attributes(src: LogSource, attributes: tuple[str, ...]) -> None:
     for col in attributes:
         if col not in src.columns:
             raise InputError(
                 f"column {col!r} given as a customer attribute (--label) is not in the "
                 f"transaction log; columns seen: {src.columns}",
                 where="--label", fix="pass one of the log's columns (exact spelling)")
-    cancel = _cancel_rule(con, src, cols, rules)
-    date_notes: list[str] = []  # how the dates were read and why (ambiguity included)
-    inner, outer, params, date_fmt = _lines_sql(con, src, cols, date_format, cancel,
-                                                attributes, date_notes)
-    params = {**src.params, **params}
-    notes: list[str] = [f"column {role}: {why}" for role, why in reasons.items()]
-    notes += date_notes
 
-    # Stage the lines once: with duplicates dropped, each distinct line keeps its
-    # copy count n so the quality counts still describe the input lines.
+
+def _stage_lines(con, src: LogSource, inner: str, outer: str, params: dict,
+                 rules: QualityRules) -> tuple[set[str], int | None]:
+    """Stage the lines once as table ``lines`` (and view ``lines_all``); return the
+    staged column names and the duplicate count when duplicates are kept.
+
+    With duplicates dropped, each distinct line keeps its copy count n so the quality
+    counts still describe the input lines.
+    """
     # Parquet min/max statistics leave NaN out, and DuckDB's statistics propagation
     # then folds isnan() to false: turn it off while staging the raw columns.
     _run(con, "SET disabled_optimizers = 'statistics_propagation'", {})
@@ -470,36 +509,35 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format,
                if name not in staged]
     _run(con, "CREATE TEMP VIEW lines_all AS SELECT *"
          + "".join(", " + m for m in missing) + " FROM lines", {})
+    return staged, dup
 
-    today = dt.date.today()
-    if as_of is None:
-        last = _run(con,
-            "SELECT max(day) FROM lines WHERE day <= CAST($today AS DATE) "
-            "AND (cid IS NOT NULL OR NOT $drop)",
-            {"today": today, "drop": rules.drop_missing_customer},
-        ).fetchone()[0]
-        if last is None:
-            raise InputError(
-                "the transaction log has no line with a customer id and a readable date",
-                where=f"columns {cols.customer!r} and {cols.date!r}",
-                fix="check the column roles (--customer, --date) and the date format",
-            )
-        as_of_d = last + dt.timedelta(days=1)
-        default_as_of = True
-    else:
-        as_of_d = parse_as_of(as_of, "as_of")
-        default_as_of = False
 
-    # Lines on or after the as-of day are "future"; the other flags were staged.
-    classified = "SELECT *, (day >= CAST($as_of AS DATE)) AS is_future FROM lines_all"
-    used_cond = """(
-        (cid IS NOT NULL OR NOT $drop) AND day IS NOT NULL AND amt IS NOT NULL
-        AND NOT (NOT is_return AND amt < 0 AND $excl_neg)
-        AND NOT (is_future AND $excl_future))"""
-    cparams = {"as_of": as_of_d, "drop": rules.drop_missing_customer,
-               "excl_zero": rules.exclude_zero_price, "excl_neg": rules.exclude_negative_price,
-               "excl_future": rules.exclude_future_dates}
+def _as_of_day(con, as_of, cols: LogColumns, rules: QualityRules) -> tuple[dt.date, bool]:
+    """The as-of date and whether it is the default (the day after the last line not
+    later than today)."""
+    if as_of is not None:
+        return parse_as_of(as_of, "as_of"), False
+    last = _run(con,
+        "SELECT max(day) FROM lines WHERE day <= CAST($today AS DATE) "
+        "AND (cid IS NOT NULL OR NOT $drop)",
+        {"today": dt.date.today(), "drop": rules.drop_missing_customer},
+    ).fetchone()[0]
+    if last is None:
+        raise InputError(
+            "the transaction log has no line with a customer id and a readable date",
+            where=f"columns {cols.customer!r} and {cols.date!r}",
+            fix="check the column roles (--customer, --date) and the date format",
+        )
+    return last + dt.timedelta(days=1), True
 
+
+# Lines on or after the as-of day are "future"; the other flags were staged.
+_CLASSIFIED = "(SELECT *, (day >= CAST($as_of AS DATE)) AS is_future FROM lines_all)"
+_USED = used_condition(DUCKDB, "day")
+
+
+def _quality_counts(con, cparams: dict, dup: int | None) -> tuple[dict[str, int], int]:
+    """The quality account of the staged lines and the number of purchase lines."""
     qrow = _run(con, f"""
         SELECT sum(n), sum(n) - count(*),
           sum(n) FILTER (WHERE cid IS NULL),
@@ -513,63 +551,44 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format,
           sum(n) FILTER (WHERE day IS NULL AND has_date),
           sum(n) FILTER (WHERE NOT has_date),
           sum(n) FILTER (WHERE amt IS NULL),
-          count(*) FILTER (WHERE {used_cond})
-        FROM ({classified})""", cparams).fetchone()
+          count(*) FILTER (WHERE {_USED})
+        FROM {_CLASSIFIED}""", cparams).fetchone()
     quality = {k: int(v or 0) for k, v in zip(QUALITY_COUNTS, qrow, strict=True)}
     if dup is not None:
         quality["duplicate_lines"] = int(dup)
-    quality["voided_lines"] = int(_run(con, f"SELECT COALESCE(sum(n), 0) FROM ({classified}) "
+    quality["voided_lines"] = int(_run(con, f"SELECT COALESCE(sum(n), 0) FROM {_CLASSIFIED} "
                                   "WHERE is_void", cparams).fetchone()[0])
-    purchase_lines = int(_run(con, f"SELECT COALESCE(sum(n), 0) FROM ({classified}) WHERE "
-                              f"{used_cond} AND NOT is_return AND NOT is_void AND amt > 0",
-                              cparams).fetchone()[0])
+    purchase_lines = int(_run(con, f"SELECT COALESCE(sum(n), 0) FROM {_CLASSIFIED} WHERE "
+                              f"{_USED} AND {PURCHASE}", cparams).fetchone()[0])
+    return quality, purchase_lines
 
-    # Top categories / channels by purchase value over all customers.
-    extra_select, extra_params, share_cols = [], {}, []
-    share_values: dict[str, list[str]] = {}
-    taken: set[str] = set()
-    for role, expr, prefix in (("category", "cat", "share_"), ("channel", "chan",
-                                                                 "channel_share_")):
+
+def _share_columns(con, staged: set[str], cparams: dict, top_n: int,
+                   fixed_shares: dict | None) -> ShareColumns:
+    """Top categories / channels by purchase value over all customers (or the values
+    a saved model was trained on)."""
+    tops = []
+    for role, expr, prefix, limit in SHARE_ROLES:
         if expr not in staged or (role == "category" and top_n == 0):
             continue
-        limit = top_n if role == "category" else 10
         if (fixed_shares or {}).get(role) is not None:
-            tops = list(fixed_shares[role])
+            values = list(fixed_shares[role])
         else:
-            tops = [r[0] for r in _run(con, f"""
-                SELECT {expr} FROM ({classified})
-                WHERE {used_cond} AND NOT is_return AND NOT is_void AND amt > 0
-                  AND NOT (is_zero AND $excl_zero)
-                  AND {expr} IS NOT NULL
-                GROUP BY 1 ORDER BY sum(amt) DESC, 1 LIMIT {int(limit)}""",
-                cparams).fetchall()]
-        share_values[role] = [str(v) for v in tops]
-        for i, value in enumerate(tops):
-            name = share_column_name(value, taken, prefix)
-            key = f"{role[:3]}{i}"
-            extra_params[key] = value
-            extra_select.append(
-                f"COALESCE(round(sum(pv) FILTER (WHERE {expr} = ${key}), 6) "
-                f"/ NULLIF(round(sum(pv), 6), 0), 0) "
-                f"AS {quote_ident(name)}")
-            share_cols.append(name)
-        if tops:
-            name = share_column_name("other", taken, prefix)
-            keys_in = ", ".join(f"${role[:3]}{i}" for i in range(len(tops)))
-            extra_select.append(
-                f"COALESCE(round(sum(pv) FILTER (WHERE {expr} IS NULL OR {expr} NOT IN "
-                f"({keys_in})), 6) / NULLIF(round(sum(pv), 6), 0), 0) AS {quote_ident(name)}")
-            share_cols.append(name)
+            sql = top_values_sql(DUCKDB, expr, _CLASSIFIED, _USED, limit or top_n)
+            values = [r[0] for r in _run(con, sql, cparams).fetchall()]
+        tops.append((role, expr, prefix, values))
+    return share_columns(DUCKDB, tops)
 
+
+def _customer_table(con, cols: LogColumns, cparams: dict, shares: ShareColumns,
+                    attributes: tuple[str, ...]) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """One row of features per customer, and how varied each attribute was."""
     order_key = "inv" if cols.invoice else "day"
     # The usable lines with their signed value v and purchase value pv.
     usable = f"""
         SELECT cid, day, inv, cat, chan, country, is_return,
-               CASE WHEN is_void THEN 0 WHEN is_return THEN -abs(amt) ELSE amt END AS v,
-               CASE WHEN NOT is_return AND NOT is_void AND amt >= 0
-                         AND NOT (is_zero AND $excl_zero)
-                    THEN amt END AS pv
-        FROM ({classified}) WHERE {used_cond}"""
+               {line_values_sql(DUCKDB)}
+        FROM {_CLASSIFIED} WHERE {_USED}"""
     # Three statements, not one: each keeps only its own hash tables in memory,
     # so peak memory is the largest of them rather than their sum.
     # 1. Orders, then one window over them: the gaps between purchase days
@@ -599,7 +618,32 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format,
         FROM (SELECT cid, country, count(*) AS k FROM ({usable})
               WHERE country IS NOT NULL GROUP BY cid, country)
         GROUP BY cid""", cparams)
-    # Customer attributes: the most frequent value over the customer's lines.
+    attr_info = _attribute_tables(con, attributes)
+    attr_select = "".join(f", attr{i}.v AS {quote_ident(c)}" for i, c in enumerate(attributes))
+    attr_join = "".join(f" LEFT JOIN attr{i} USING (cid)" for i in range(len(attributes)))
+    # 3. Per-customer sums over the lines, joined to the tables above.
+    feature_sql = f"""
+    WITH agg AS (
+        SELECT cid, {customer_sums_sql(DUCKDB)}
+          {''.join(', ' + s for s in shares.select)}
+        FROM ({usable}) GROUP BY cid
+    )
+    SELECT agg.cid,
+      {customer_features_sql(DUCKDB, "COALESCE(frequency, 0)", "COALESCE(active_months, 0)")}
+      {''.join(', ' + quote_ident(c) for c in shares.names)}
+      {", main_country" if cols.country else ""}
+      {attr_select}
+    FROM agg LEFT JOIN ostats USING (cid)
+    {"LEFT JOIN country_mode USING (cid)" if cols.country else ""}
+    {attr_join}
+    """
+    frame = _run(con, feature_sql, {**cparams, **shares.params}).df()
+    return _finish_frame(frame, cols.customer, attributes), attr_info
+
+
+def _attribute_tables(con, attributes: tuple[str, ...]) -> dict[str, dict]:
+    """Customer attributes: the most frequent value over the customer's lines, as
+    tables ``attr0``, ``attr1``...; returns how many customers had several values."""
     attr_info: dict[str, dict] = {}
     for i, col in enumerate(attributes):
         _run(con, f"""
@@ -613,86 +657,37 @@ def _build(con, source, columns, as_of, top_n, rules: QualityRules, date_format,
         attr_info[col] = {"customers_with_value": int(with_value),
                           "customers_varying": int(varying),
                           "share_varying": round(varying / with_value, 4) if with_value else 0.0}
-    attr_select = "".join(f", attr{i}.v AS {quote_ident(c)}" for i, c in enumerate(attributes))
-    attr_join = "".join(f" LEFT JOIN attr{i} USING (cid)" for i in range(len(attributes)))
-    # 3. Per-customer sums over the lines, joined to the two tables above.
-    feature_sql = f"""
-    WITH agg AS (
-        SELECT cid,
-          max(day) FILTER (WHERE pv IS NOT NULL) AS last_buy, max(day) AS last_any,
-          min(day) FILTER (WHERE pv IS NOT NULL) AS first_buy, min(day) AS first_any,
-          -- sums are rounded: parallel float sums differ in the last bits with the
-          -- order of the rows (threads, spilling), which would flip a net of exactly
-          -- 0 to a tiny negative number and make features differ between runs
-          round(sum(v), 6) AS monetary,
-          round(COALESCE(sum(pv), 0), 6) AS gross,
-          round(COALESCE(sum(-v) FILTER (WHERE is_return), 0), 6) AS returned,
-          count(pv) AS buy_lines,
-          count(*) FILTER (WHERE is_return) AS return_lines,
-          round(COALESCE(sum(pv) FILTER (
-            WHERE day >= CAST($as_of AS DATE) - {TREND_WINDOW_DAYS}), 0), 6) AS p_last,
-          round(COALESCE(sum(pv) FILTER (
-            WHERE day < CAST($as_of AS DATE) - {TREND_WINDOW_DAYS}
-              AND day >= CAST($as_of AS DATE) - {2 * TREND_WINDOW_DAYS}), 0), 6) AS p_prev
-          {''.join(', ' + s for s in extra_select)}
-        FROM ({usable}) GROUP BY cid
-    )
-    SELECT agg.cid,
-      CAST($as_of AS DATE) - COALESCE(last_buy, last_any) AS recency_days,
-      COALESCE(frequency, 0) AS frequency, monetary,
-      CASE WHEN frequency > 0 THEN gross / frequency ELSE 0 END AS avg_order_value,
-      CAST($as_of AS DATE) - COALESCE(first_buy, first_any) AS tenure_days,
-      gap_mean AS interpurchase_mean_days,
-      gap_sd / NULLIF(gap_mean, 0) AS interpurchase_cv,
-      COALESCE(active_months, 0) AS active_months,
-      CASE WHEN gross > 0 THEN returned / gross END AS return_rate_value,
-      CASE WHEN buy_lines > 0 THEN return_lines / buy_lines END AS return_rate_count,
-      CASE WHEN p_last + p_prev > 0 THEN (p_last - p_prev) / (p_last + p_prev) ELSE 0 END
-        AS trend_90d
-      {''.join(', ' + quote_ident(c) for c in share_cols)}
-      {", main_country" if cols.country else ""}
-      {attr_select}
-    FROM agg LEFT JOIN ostats USING (cid)
-    {"LEFT JOIN country_mode USING (cid)" if cols.country else ""}
-    {attr_join}
-    """
-    frame = _run(con, feature_sql, {**cparams, **extra_params}).df()
-    frame = _finish_frame(frame, cols.customer, attributes)
-    quality["customers"] = len(frame)
-    quality["customers_negative_net"] = int((frame["monetary"] < 0).sum())
-    quality["customers_without_orders"] = int((frame["frequency"] == 0).sum())
+    return attr_info
 
-    money = has_money(cols)
+
+def _without_money(frame: pd.DataFrame, cols: LogColumns,
+                   notes: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The features and their definitions; a log without money keeps only the counts."""
     definitions = dict(FEATURE_DEFINITIONS)
-    warnings: list[str] = []
-    if not money:
-        # no money: the "value" of a line was 1 (one item), so only counts are honest
-        frame = frame.drop(columns=[c for c in _VALUE_FEATURES if c in frame.columns])
-        for c in _VALUE_FEATURES:
-            definitions.pop(c, None)
-        definitions["trend_90d"] = definitions["trend_90d"].replace("purchase value",
-                                                                    "number of items bought")
-        item = getattr(cols, _category_role(cols))
-        notes.append(
-            "The log has no money column (no amount, no quantity with price): monetary value "
-            "is unavailable; features are recency, frequency, tenure, timing, trend and the "
-            + (f"shares of the items in {item!r}." if item else "purchase counts."))
+    if has_money(cols):
+        return frame, definitions
+    # no money: the "value" of a line was 1 (one item), so only counts are honest
+    frame = frame.drop(columns=[c for c in _VALUE_FEATURES if c in frame.columns])
+    for c in _VALUE_FEATURES:
+        definitions.pop(c, None)
+    definitions["trend_90d"] = definitions["trend_90d"].replace("purchase value",
+                                                                "number of items bought")
+    item = getattr(cols, _category_role(cols))
+    notes.append(
+        "The log has no money column (no amount, no quantity with price): monetary value "
+        "is unavailable; features are recency, frequency, tenure, timing, trend and the "
+        + (f"shares of the items in {item!r}." if item else "purchase counts."))
+    return frame, definitions
+
+
+def _only_returns_warning(quality: dict[str, int], purchase_lines: int) -> list[str]:
     if quality["lines_used"] and purchase_lines == 0 and quality["return_lines"]:
-        warnings.append(
+        return [
             f"the log holds only returns and cancellations ({_fmt(quality['return_lines'])} "
             "lines, no purchase): every customer's net value is negative and no customer has "
             "an order; check that this is the export you meant (a returns report, or a sign "
-            "convention where purchases are negative)")
-    cancellation = {**cancel, "lines": int(quality["cancelled_lines"]),
-                    "invoices": int(quality["cancelled_invoices"])}
-    rules_text = _rules_text(rules, quality, cols, as_of_d, default_as_of, date_fmt,
-                             cancellation)
-    notes.extend(_notes(quality, cols, as_of_d))
-    return CustomerFeatures(frame=frame, quality=quality, rules=rules_text, columns=cols,
-                            as_of=as_of_d, notes=notes, definitions=definitions,
-                            cancellation=cancellation, warnings=warnings, monetary=money,
-                            attributes=attr_info, date_format=date_fmt,
-                            share_values=share_values)
+            "convention where purchases are negative)"]
+    return []
 
 
 _VALUE_FEATURES = ("monetary", "avg_order_value", "return_rate_value")
@@ -776,11 +771,10 @@ def _finish_frame(frame: pd.DataFrame, id_name: str,
     ids = _clean_ids(frame[id_name])
     frame[id_name] = ids
     frame = frame.sort_values(id_name, kind="stable", na_position="last").reset_index(drop=True)
-    for c in ("recency_days", "tenure_days", "frequency", "active_months"):
+    for c in INTEGER_FEATURES:
         frame[c] = frame[c].astype("int64")
     for c in frame.columns[1:]:
-        if c != "main_country" and c not in attributes and c not in (
-                "recency_days", "tenure_days", "frequency", "active_months"):
+        if c != "main_country" and c not in attributes and c not in INTEGER_FEATURES:
             frame[c] = frame[c].astype("float64")
     return frame
 

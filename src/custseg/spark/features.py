@@ -21,32 +21,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from custseg.exceptions import InputError
-from custseg.features import FEATURE_DEFINITIONS, LogColumns, QualityRules, detect_log_columns
+from custseg.features import (
+    FEATURE_DEFINITIONS,
+    LogColumns,
+    QualityRules,
+    detect_log_columns,
+    logsql,
+)
 from custseg.features.builder import (
     CANCEL_PREFIX_RE,
     _notes,
     _rules_text,
     decide_cancel_rule,
     parse_as_of,
-    share_column_name,
 )
 from custseg.features.columns import find_log_roles
 from custseg.features.dates import DATE_FORMATS
+from custseg.features.logsql import SPARK, ShareColumns
+from custseg.features.logsql import quote_spark as q
 from custseg.features.quality import QUALITY_COUNTS
 from custseg.spark.reader import ROW, spark_pattern
 
-TREND_WINDOW_DAYS = 90
 _SAMPLE_ROWS = 5000  # rows read to find roles from values, as the local engine's sample
 _NUMERIC_TYPES = ("double", "float", "int", "bigint", "smallint", "tinyint", "decimal")
-
-
-def q(name: str) -> str:
-    """Quote a Spark SQL identifier.
-
-    >>> q("Customer ID"), q("a`b")
-    ('`Customer ID`', '`a``b`')
-    """
-    return "`" + str(name).replace("`", "``") + "`"
 
 
 @dataclass
@@ -233,21 +230,60 @@ def build_features(spark, raw, *, columns: dict | LogColumns | None = None, as_o
 
 
 def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
-    if as_of is None:
-        tomorrow = dt.date.today() + dt.timedelta(days=1)
-        last = spark.sql(f"SELECT max(ts) FROM {lines} WHERE ts < CAST(:tomorrow AS TIMESTAMP) "
-                         "AND (cid IS NOT NULL OR NOT :drop)",
-                         args={"tomorrow": tomorrow,
-                               "drop": rules.drop_missing_customer}).first()[0]
-        if last is None:
-            raise InputError(
-                "the transaction log has no line with a customer id and a readable date",
-                where=f"columns {cols.customer!r} and {cols.date!r}",
-                fix="check the column roles (--customer, --date) and the date format")
-        as_of_d, default_as_of = last.date() + dt.timedelta(days=1), True
-    else:
-        as_of_d, default_as_of = parse_as_of(as_of, "as_of"), False
+    as_of_d, default_as_of = _as_of_day(spark, lines, cols, rules, as_of)
     cancel = _cancel_rule(spark, lines, cols, rules)
+    classified, flag_params = _classified_lines(lines, cancel)
+    used = logsql.used_condition(SPARK, "ts")
+    params: dict[str, Any] = {**logsql.rule_params(rules, as_of_d), **flag_params}
+
+    def sql(text: str, extra: dict | None = None):
+        args = {**params, **(extra or {})}
+        return spark.sql(text, args={k: v for k, v in args.items()
+                                     if re.search(rf":{k}\b", text)})
+
+    quality = _quality_counts(sql, classified, used, dup)
+    shares = _share_columns(sql, classified, used, cols, top_n)
+    frame = sql(_customer_sql(classified, used, cols, shares), shares.params)
+    frame = _finish(frame, cols.customer).cache()
+    stats = frame.selectExpr("count(*)", "count(CASE WHEN monetary < 0 THEN 1 END)",
+                             "count(CASE WHEN frequency = 0 THEN 1 END)").first()
+    quality.update(customers=int(stats[0]), customers_negative_net=int(stats[1]),
+                   customers_without_orders=int(stats[2]))
+    cancellation = {**cancel, "lines": quality["cancelled_lines"],
+                    "invoices": quality["cancelled_invoices"]}
+    # the local engine's texts, so both engines state the same rules and counts
+    rules_text = {**_rules_text(rules, quality, cols, as_of_d, default_as_of, date_fmt,
+                                cancellation),
+                  "engine": "Spark SQL with the definitions of custseg.features (DuckDB)."}
+    notes = _notes(quality, cols, as_of_d)
+    notes[0] = notes[0].removesuffix(".") + " (Spark)."
+    return SparkFeatures(frame=frame, quality=quality, rules=rules_text, columns=cols,
+                         as_of=as_of_d, date_format=date_fmt, notes=notes,
+                         cancellation=cancellation)
+
+
+def _as_of_day(spark, lines: str, cols: LogColumns, rules: QualityRules,
+               as_of) -> tuple[dt.date, bool]:
+    """The as-of date and whether it is the default (the day after the last line not
+    later than today), as locally."""
+    if as_of is not None:
+        return parse_as_of(as_of, "as_of"), False
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    last = spark.sql(f"SELECT max(ts) FROM {lines} WHERE ts < CAST(:tomorrow AS TIMESTAMP) "
+                     "AND (cid IS NOT NULL OR NOT :drop)",
+                     args={"tomorrow": tomorrow,
+                           "drop": rules.drop_missing_customer}).first()[0]
+    if last is None:
+        raise InputError(
+            "the transaction log has no line with a customer id and a readable date",
+            where=f"columns {cols.customer!r} and {cols.date!r}",
+            fix="check the column roles (--customer, --date) and the date format")
+    return last.date() + dt.timedelta(days=1), True
+
+
+def _classified_lines(lines: str, cancel: dict) -> tuple[str, dict[str, Any]]:
+    """The staged lines with their flags (return, cancel, void, zero, future) as a
+    subquery, and the parameters the cancellation flags use."""
     flag_params: dict[str, Any] = {}
     prefix_cancel = "false"
     if cancel["explicit"]:
@@ -273,19 +309,11 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
           (amt = 0 OR COALESCE(price = 0, false)) AS is_zero,
           (ts >= CAST(:as_of AS TIMESTAMP)) AS is_future
         FROM (SELECT *, {prefix_cancel} AS is_prefix, {is_void} AS is_void FROM {lines}))"""
-    used = """((cid IS NOT NULL OR NOT :drop) AND ts IS NOT NULL AND amt IS NOT NULL
-        AND NOT (NOT is_return AND amt < 0 AND :excl_neg)
-        AND NOT (is_future AND :excl_future))"""
-    params: dict[str, Any] = {"as_of": as_of_d, "drop": rules.drop_missing_customer,
-                              "excl_zero": rules.exclude_zero_price,
-                              "excl_neg": rules.exclude_negative_price,
-                              "excl_future": rules.exclude_future_dates, **flag_params}
+    return classified, flag_params
 
-    def sql(text: str, extra: dict | None = None):
-        args = {**params, **(extra or {})}
-        return spark.sql(text, args={k: v for k, v in args.items()
-                                     if re.search(rf":{k}\b", text)})
 
+def _quality_counts(sql, classified: str, used: str, dup: int | None) -> dict[str, int]:
+    """The quality account in one aggregation (the counts of ``QUALITY_COUNTS``)."""
     conds = ["true", "cid IS NULL", "is_zero", "NOT is_return AND amt < 0", "is_return",
              "is_cancel", None, "is_future", "ts IS NULL AND has_date", "NOT has_date",
              "amt IS NULL"]
@@ -299,48 +327,33 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
     quality["voided_lines"] = int(row[-1] or 0)
     if dup is not None:
         quality["duplicate_lines"] = int(dup)
+    return quality
 
-    extra_select, extra_params, share_cols, taken = [], {}, [], set()
-    for role, expr, prefix in (("category", "cat", "share_"),
-                               ("channel", "chan", "channel_share_")):
+
+def _share_columns(sql, classified: str, used: str, cols: LogColumns,
+                   top_n: int) -> ShareColumns:
+    """Top categories / channels by purchase value over all customers, as locally."""
+    tops = []
+    for role, expr, prefix, limit in logsql.SHARE_ROLES:
         if getattr(cols, role) is None or (role == "category" and top_n == 0):
             continue
-        limit = top_n if role == "category" else 10
-        tops = [r[0] for r in sql(f"""
-            SELECT {expr} FROM {classified}
-            WHERE {used} AND NOT is_return AND NOT is_void AND amt > 0
-              AND NOT (is_zero AND :excl_zero)
-              AND {expr} IS NOT NULL
-            GROUP BY 1 ORDER BY sum(amt) DESC, 1 LIMIT {int(limit)}""").collect()]
-        keys_in = []
-        for i, value in enumerate(tops):
-            name, key = share_column_name(value, taken, prefix), f"{role[:3]}{i}"
-            extra_params[key] = value
-            keys_in.append(f":{key}")
-            extra_select.append(f"COALESCE(round(sum(CASE WHEN {expr} = :{key} THEN pv END), "
-                                f"6) / NULLIF(round(sum(pv), 6), 0), 0) AS {q(name)}")
-            share_cols.append(name)
-        if tops:
-            name = share_column_name("other", taken, prefix)
-            extra_select.append(
-                f"COALESCE(round(sum(CASE WHEN {expr} IS NULL OR {expr} NOT IN "
-                f"({', '.join(keys_in)}) THEN pv END), 6) / NULLIF(round(sum(pv), 6), 0), 0) "
-                f"AS {q(name)}")
-            share_cols.append(name)
+        values = [r[0] for r in sql(logsql.top_values_sql(SPARK, expr, classified, used,
+                                                   limit or top_n)).collect()]
+        tops.append((role, expr, prefix, values))
+    return logsql.share_columns(SPARK, tops)
 
+
+def _customer_sql(classified: str, used: str, cols: LogColumns, shares: ShareColumns) -> str:
+    """One statement from the classified lines to one row of features per customer."""
     order_key = "CAST(inv AS STRING)" if cols.invoice else "CAST(day AS STRING)"
     country = (", country_mode AS (SELECT cid, max_by(country, k) AS main_country FROM ("
                "SELECT cid, country, count(*) * 1e6 - rank() OVER (PARTITION BY cid ORDER BY "
                "country) AS k FROM u WHERE country IS NOT NULL GROUP BY cid, country) "
                "GROUP BY cid)") if cols.country else ""
-    w = TREND_WINDOW_DAYS
-    feature_sql = f"""
+    return f"""
     WITH u AS (
         SELECT cid, CAST(ts AS DATE) AS day, inv, cat, chan, country, is_return,
-               CASE WHEN is_void THEN 0 WHEN is_return THEN -abs(amt) ELSE amt END AS v,
-               CASE WHEN NOT is_return AND NOT is_void AND amt >= 0
-                         AND NOT (is_zero AND :excl_zero)
-                    THEN amt END AS pv
+               {logsql.line_values_sql(SPARK)}
         FROM {classified} WHERE {used}
     ),
     days AS (
@@ -352,60 +365,18 @@ def _aggregate(spark, staged, lines, cols, rules, as_of, top_n, date_fmt, dup):
         FROM days WHERE gap IS NOT NULL GROUP BY cid
     ),
     agg AS (
-        SELECT cid,
-          max(CASE WHEN pv IS NOT NULL THEN day END) AS last_buy, max(day) AS last_any,
-          min(CASE WHEN pv IS NOT NULL THEN day END) AS first_buy, min(day) AS first_any,
+        SELECT cid, {logsql.customer_sums_sql(SPARK)},
           count(DISTINCT CASE WHEN pv IS NOT NULL THEN {order_key} END) AS frequency,
-          -- rounded as locally: float sums differ in the last bits with the order of
-          -- the rows, which turns a net of exactly 0 into a tiny negative number
-          -- (Online Retail: 44 customers with a negative net on Spark, 41 locally)
-          round(sum(v), 6) AS monetary,
-          round(COALESCE(sum(pv), 0), 6) AS gross,
-          round(COALESCE(sum(CASE WHEN is_return THEN -v END), 0), 6) AS returned,
-          count(pv) AS buy_lines,
-          count(CASE WHEN is_return THEN 1 END) AS return_lines,
-          count(DISTINCT CASE WHEN pv IS NOT NULL THEN trunc(day, 'MM') END) AS active_months,
-          round(COALESCE(sum(CASE WHEN day >= date_sub(:as_of, {w}) THEN pv END), 0), 6)
-            AS p_last,
-          round(COALESCE(sum(CASE WHEN day < date_sub(:as_of, {w})
-                   AND day >= date_sub(:as_of, {2 * w}) THEN pv END), 0), 6) AS p_prev
-          {''.join(', ' + s for s in extra_select)}
+          count(DISTINCT CASE WHEN pv IS NOT NULL THEN trunc(day, 'MM') END) AS active_months
+          {''.join(', ' + s for s in shares.select)}
         FROM u GROUP BY cid
     ) {country}
-    SELECT agg.cid,
-      datediff(:as_of, COALESCE(last_buy, last_any)) AS recency_days,
-      frequency, monetary,
-      CASE WHEN frequency > 0 THEN gross / frequency ELSE 0 END AS avg_order_value,
-      datediff(:as_of, COALESCE(first_buy, first_any)) AS tenure_days,
-      gap_mean AS interpurchase_mean_days,
-      gap_sd / NULLIF(gap_mean, 0) AS interpurchase_cv,
-      active_months,
-      CASE WHEN gross > 0 THEN returned / gross END AS return_rate_value,
-      CASE WHEN buy_lines > 0 THEN return_lines / buy_lines END AS return_rate_count,
-      CASE WHEN p_last + p_prev > 0 THEN (p_last - p_prev) / (p_last + p_prev) ELSE 0 END
-        AS trend_90d
-      {''.join(', ' + q(c) for c in share_cols)}
+    SELECT agg.cid, {logsql.customer_features_sql(SPARK)}
+      {''.join(', ' + q(c) for c in shares.names)}
       {", main_country" if cols.country else ""}
     FROM agg LEFT JOIN gaps ON agg.cid <=> gaps.cid
     {"LEFT JOIN country_mode ON agg.cid <=> country_mode.cid" if cols.country else ""}
     """
-    frame = sql(feature_sql, extra_params)
-    frame = _finish(frame, cols.customer).cache()
-    stats = frame.selectExpr("count(*)", "count(CASE WHEN monetary < 0 THEN 1 END)",
-                             "count(CASE WHEN frequency = 0 THEN 1 END)").first()
-    quality.update(customers=int(stats[0]), customers_negative_net=int(stats[1]),
-                   customers_without_orders=int(stats[2]))
-    cancellation = {**cancel, "lines": quality["cancelled_lines"],
-                    "invoices": quality["cancelled_invoices"]}
-    # the local engine's texts, so both engines state the same rules and counts
-    rules_text = {**_rules_text(rules, quality, cols, as_of_d, default_as_of, date_fmt,
-                                cancellation),
-                  "engine": "Spark SQL with the definitions of custseg.features (DuckDB)."}
-    notes = _notes(quality, cols, as_of_d)
-    notes[0] = notes[0].removesuffix(".") + " (Spark)."
-    return SparkFeatures(frame=frame, quality=quality, rules=rules_text, columns=cols,
-                         as_of=as_of_d, date_format=date_fmt, notes=notes,
-                         cancellation=cancellation)
 
 
 def _finish(frame, id_name: str):
@@ -427,8 +398,7 @@ def _finish(frame, id_name: str):
                         F.count(F.when(cid == F.floor(cid), 1)).alias("whole")).first()
         if row["n"] and row["n"] == row["whole"]:
             frame = frame.withColumn("cid", cid.cast("bigint"))
-    ints = ("recency_days", "tenure_days", "frequency", "active_months")
-    casts = {c: F.col(q(c)).cast("bigint" if c in ints else "double")
+    casts = {c: F.col(q(c)).cast("bigint" if c in logsql.INTEGER_FEATURES else "double")
              for c in frame.columns[1:] if c != "main_country"}
     frame = frame.withColumns(casts).orderBy(F.col("cid").asc_nulls_last())
     return frame.withColumnRenamed("cid", id_name)
