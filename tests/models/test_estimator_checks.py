@@ -44,7 +44,7 @@ ESTIMATOR_CLASSES = custseg_estimators()
 #: Parameters that keep the checks fast (each check fits many times on tiny data);
 #: classes not named here are checked with their defaults.
 FAST = {
-    "Segmenter": {"algorithms": ("kmeans",), "k": (2, 3), "n_stability": 0, "n_gap_refs": 0,
+    "Segmenter": {"algorithms": ("kmeans",), "k": 2, "n_stability": 0, "n_gap_refs": 0,
                   "widen": False, "density_check": False, "n_init": 1},
     "KMeansClusterer": {"n_clusters": 3, "n_init": 2, "random_state": 0},
     "AgglomerativeClusterer": {"n_clusters": 3, "random_state": 0},
