@@ -73,7 +73,9 @@ class SparkRunResult:
                      [lookup.get(int(s), f"Segment {int(s)}") for s in frame["segment"]])
         if "probability" in frame:
             frame["probability"] = frame["probability"].round(4)
-        return frame
+        from custseg.tracking import with_control  # `control` column with --holdout
+
+        return with_control(frame, self.config)
 
     def summary(self) -> dict[str, Any]:
         """summary.json content (valid against ``custseg/schema/summary.schema.json``)."""
@@ -191,6 +193,13 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
     label_map = _order_by_size({int(r[0]): int(r[1]) for r in raw_pred})
     pipeline = _full_pipeline(prep_model, final_model, label_map, chosen.algorithm)
     scored = pipeline.transform(customers)
+    if config.previous:  # stable ids and names from the previous run (custseg.tracking)
+        from custseg.tracking.track import spark_label_map
+
+        label_map, kept = spark_label_map(config.previous, scored, label_map, decisions)
+        pipeline = _full_pipeline(prep_model, final_model, label_map, chosen.algorithm)
+        scored = pipeline.transform(customers)
+        config = config.replace(names={**kept, **config.names})
     id_column = schema.id_column
     profile = profiles.profile(scored, plan)
     tops = {s: [(t["feature"], t["effect_size"], t["level"]) for t in p["top_features"]]
