@@ -105,6 +105,12 @@ class RunConfig:
     previous: str | None = None
     holdout: float | None = None
     holdout_salt: str = "custseg-control"
+    # customer value on logs (custseg.value): None = on when the data suffices; months of
+    # the CLV horizon; yearly discount rate; holdout days (None = the last third of the span)
+    value: bool | None = None
+    horizon: int = 12
+    discount_rate: float = 0.10
+    holdout_days: int | None = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -155,6 +161,9 @@ class RunConfig:
             from custseg.tracking.previous import check_previous_folder
 
             self.previous = str(check_previous_folder(self.previous))
+        from custseg.value.run import settings_from_config
+
+        settings_from_config(self)  # --horizon, --discount-rate, --holdout-days checked
         if not 0 <= self.min_segment_share < 0.5:
             raise ConfigError(f"min_segment_share must be in [0, 0.5), got "
                               f"{self.min_segment_share}", where="min_segment_share",

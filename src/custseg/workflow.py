@@ -57,6 +57,8 @@ class RunResult:
     explanation: Any
     model: SegmentationModel
     transactions: Any = None
+    #: customer value (custseg.value, #18) on a log; None on a table or with --no-value
+    value: Any = None
     rfm: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
     decisions: list[str] = field(default_factory=list)
@@ -80,9 +82,11 @@ class RunResult:
     def segments_table(self) -> pd.DataFrame:
         """The segments.csv table (one row per input customer, in input order)."""
         from custseg.tracking import with_control  # `control` column with --holdout
+        from custseg.value.run import with_value  # `clv`, `p_alive` on a log (#18)
 
-        return with_control(segments_frame(self.frame, self.labels, self.names,
-                                           self.schema.id_column, self.probability), self.config)
+        return with_value(with_control(segments_frame(
+            self.frame, self.labels, self.names, self.schema.id_column, self.probability),
+            self.config), self)
 
     def record(self):
         """The engine-neutral :class:`custseg.record.RunRecord` of this run."""
@@ -92,6 +96,10 @@ class RunResult:
         record = local_record(self)
         if (tracking := tracking_section(self)) is not None:
             record.add_section("tracking", tracking)
+        from custseg.value.run import value_summary  # customer value on a log (#18)
+
+        if (value := value_summary(self)) is not None:
+            record.add_section("value", value)
         return record
 
     def summary(self) -> dict[str, Any]:
@@ -131,6 +139,9 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
     check_rows(len(frame), config, source, schema)
     input_warnings = _duplicate_id_warnings(frame, schema) + _log_warnings(transactions, config)
     rfm = _rfm_table(frame, transactions, decisions)
+    from custseg.value.run import value_for_run  # customer value (#18): fits, or says why not
+
+    value = value_for_run(data, config, transactions, decisions, frame)
     stages.lap("schema")
 
     stages.start("preprocess")
@@ -191,6 +202,7 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
                      preprocessor=preprocessor, X=X, segmenter=segmenter, labels=labels,
                      probability=probability, explanation=explanation, model=model,
                      transactions=transactions, rfm=rfm, timings=timings, decisions=decisions,
+                     value=value,
                      warnings=input_warnings + list(explanation.to_dict().get("warnings", [])))
 
 
@@ -277,6 +289,7 @@ def _from_log(data, config: RunConfig, source: dict, decisions: list[str], colum
         features.quality.get("lines_total", 0)), "customers": len(features.frame)}
     decisions += list(features.notes)
     _check_log_customers(features, config, source)
+    features.source_data = data  # custseg.value reads the same lines (#18)
     return features.frame, source, features
 
 

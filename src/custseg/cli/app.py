@@ -138,6 +138,17 @@ def run(
     holdout_salt: Annotated[str | None, typer.Option(
         "--holdout-salt", help="Salt of the control-group hash; a new salt draws a new "
                                "group [default: custseg-control].")] = None,
+    value: Annotated[bool | None, typer.Option(
+        "--value/--no-value", help="Logs: customer lifetime value and P(alive) per customer "
+                                   "and segment (BG/NBD + Gamma-Gamma) [default: on when the "
+                                   "log has enough data].")] = None,
+    horizon: Annotated[int | None, typer.Option(
+        "--horizon", help="Months of the CLV horizon [default: 12].")] = None,
+    discount_rate: Annotated[float | None, typer.Option(
+        "--discount-rate", help="Yearly discount rate of the CLV [default: 0.10].")] = None,
+    holdout_days: Annotated[int | None, typer.Option(
+        "--holdout-days", help="Days at the end of the log kept to check the value model; 0: "
+                               "no check [default: the last third of the log's span].")] = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -163,7 +174,8 @@ def run(
             min_segment_share=min_segment_share,
             engine=engine, spark_master=spark_master,
             previous=str(previous) if previous else None, holdout=holdout,
-            holdout_salt=holdout_salt)
+            holdout_salt=holdout_salt, value=value, horizon=horizon,
+            discount_rate=discount_rate, holdout_days=holdout_days)
         cfg = RunConfig.from_toml(config, **options) if config else RunConfig().replace(**options)
         from custseg.data.io import materialise_input, source_name
 

@@ -83,6 +83,10 @@ def build_report_data(result, *, files: list[str] | None = None, title: str | No
 
     if (tracking := report_data(record)) is not None:
         data["tracking"] = tracking
+    from custseg.value.report import report_data as value_report  # "What each segment is worth"
+
+    if (value := value_report(record)) is not None:
+        data["value"] = value
     data["highlights"] = _highlights(data, record)
     return jsonable(data)
 

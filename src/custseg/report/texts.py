@@ -17,6 +17,7 @@ SECTIONS = {
     "validation": ("5", "Validation"),
     "usage": ("6", "Using the result"),
     "tracking": ("7", "Segments over time"),  # custseg.tracking (--previous / --holdout)
+    "value": ("8", "What each segment is worth"),  # custseg.value (transaction logs)
 }
 
 INTRO = {
@@ -48,6 +49,12 @@ INTRO = {
         "How these segments relate to the previous run: which previous segment each one "
         "continues (same id and name), which are new or gone, how customers moved between "
         "them, whether the segment shares and profiles drifted, and the control group."),
+    "value": (
+        "What each segment's customers are expected to spend over the horizon (customer "
+        "lifetime value, CLV) and how many have probably stopped buying, from two models "
+        "fitted on the log: BG/NBD for how often customers buy and when they silently stop, "
+        "Gamma-Gamma for how much a purchase is worth. The holdout check below says how far "
+        "to trust the numbers."),
     "usage": (
         "What the run wrote to disk and how to use it, including how to put next month's "
         "customers into the same segments without refitting."),

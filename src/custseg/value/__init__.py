@@ -58,7 +58,7 @@ __all__ = ["ASSUMPTIONS", "CDNOW_PUBLISHED", "HOLDOUT_SHARE", "SUMMARY_COLUMNS",
            "ValueFit", "ValueResult", "ValueSettings", "check_gates", "customer_summary",
            "daily_purchases", "fit_models", "holdout_check", "predict", "segment_value",
            "summary_from_daily", "synthetic_daily", "synthetic_summary", "value_for_log",
-           "value_from_daily", "value_section"]
+           "value_from_daily", "value_from_summaries", "value_section"]
 
 #: Fader, Hardie & Lee (2005), BG/NBD on the CDNOW cohort, 39-week calibration (weeks).
 CDNOW_PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -180,21 +180,23 @@ def synthetic_summary(n: int, *, seed: int = 0) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ the steps
-def _span(daily: pd.DataFrame, end: dt.date) -> int:
-    return int((end - min(daily["day"])).days) if len(daily) else 0
+def _span(summary: pd.DataFrame) -> int:
+    """Days from the first purchase to the cutoff (T counts to the day before it)."""
+    return int(summary["T"].max()) + 1 if len(summary) else 0
 
 
-def holdout_check(daily: pd.DataFrame, end: dt.date, holdout_days: int,
+def holdout_check(summarize, end: dt.date, holdout_days: int,
                   settings: ValueSettings) -> tuple[dict, pd.DataFrame | None]:
     """Fit on the days before ``end - holdout_days``; compare with the holdout's purchases.
 
-    Returns the check as a dict (``available``, ``reason`` or the errors) and the
+    ``summarize(cutoff)`` gives the per-customer summary with that cutoff (DuckDB or
+    Spark). Returns the check as a dict (``available``, ``reason`` or the errors) and the
     per-customer table ``customer, predicted, actual`` (None when not available).
     """
     cutoff = end - dt.timedelta(days=int(holdout_days))
     out: dict[str, Any] = {"holdout_days": int(holdout_days), "cutoff": cutoff.isoformat()}
-    cal = summary_from_daily(daily, cutoff, end)
-    reason = check_gates(cal, _span(daily[daily["day"] < cutoff], cutoff), settings.gates,
+    cal = summarize(cutoff)
+    reason = check_gates(cal, _span(cal), settings.gates,
                          what=f"the calibration part (before {cutoff})")
     if reason:
         return {**out, "available": False, "reason": reason}, None
@@ -286,16 +288,20 @@ def segment_value(customers: pd.DataFrame, holdout: pd.DataFrame | None = None) 
 
 
 def value_from_daily(daily: pd.DataFrame, end: dt.date, settings: ValueSettings | None = None,
-                     *, money: bool = True, summary: pd.DataFrame | None = None) -> ValueResult:
-    """Every step on purchase days ``(cid, day, value)`` up to ``end`` (exclusive).
+                     *, money: bool = True) -> ValueResult:
+    """Every step on purchase days ``(cid, day, value)`` up to ``end`` (exclusive)."""
+    return value_from_summaries(lambda cutoff: summary_from_daily(daily, cutoff, end), end,
+                                settings, money=money)
 
-    ``summary`` may be given when it was computed elsewhere (the Spark engine).
-    """
+
+def value_from_summaries(summarize, end: dt.date, settings: ValueSettings | None = None,
+                         *, money: bool = True) -> ValueResult:
+    """Every step, given ``summarize(cutoff)`` -> the per-customer summary (either engine)."""
     settings = settings or ValueSettings()
-    span = _span(daily, end)
     base = {"horizon_months": settings.horizon_months, "discount_rate": settings.discount_rate,
             "gates": asdict(settings.gates)}
-    summ = summary if summary is not None else summary_from_daily(daily, end, end)
+    summ = summarize(end)
+    span = _span(summ)
     reason = check_gates(summ, span, settings.gates)
     if reason:
         return ValueResult(available=False, reason=reason, settings=base, as_of=end.isoformat())
@@ -315,7 +321,7 @@ def value_from_daily(daily: pd.DataFrame, end: dt.date, settings: ValueSettings 
     base["holdout_days"] = holdout_days
     holdout, table = ({"available": False, "reason": "no holdout check (--holdout-days 0)"},
                       None) if holdout_days == 0 else \
-        holdout_check(daily, end, holdout_days, settings)
+        holdout_check(summarize, end, holdout_days, settings)
     res = ValueResult(available=True, customers=customers, params=fit.params,
                       holdout=holdout, notes=list(fit.notes), settings=base,
                       as_of=end.isoformat())

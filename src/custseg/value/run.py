@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from custseg.exceptions import InputError
@@ -52,10 +51,11 @@ def rfm_like_columns(columns) -> list[str]:
 
 
 def value_for_run(data, config, transactions, decisions: list[str],
-                  frame: pd.DataFrame | None = None) -> ValueResult | None:
+                  frame: pd.DataFrame | None = None, compute=None) -> ValueResult | None:
     """Customer value for a run's input, or None (a table, or ``--no-value``).
 
-    Appends one decision saying what was done and why.
+    Appends one decision saying what was done and why. ``compute(settings)`` replaces
+    the local computation (the Spark engine passes :func:`custseg.value.spark.spark_value`).
     """
     asked = getattr(config, "value", None)
     if transactions is None:
@@ -78,7 +78,9 @@ def value_for_run(data, config, transactions, decisions: list[str],
         decisions.append("customer value: not computed (--no-value)")
         return None
     settings = settings_from_config(config)
-    res = value_for_log(data, transactions, settings)
+    # the very object the feature builder read (a loaded table may stand for a path)
+    res = compute(settings) if compute is not None else \
+        value_for_log(getattr(transactions, "source_data", data), transactions, settings)
     if not res.available:
         if asked:
             raise InputError(res.reason, where="--value",
@@ -99,24 +101,27 @@ def value_for_run(data, config, transactions, decisions: list[str],
 
 
 def _segments(result) -> pd.DataFrame:
-    id_col = result.schema.id_column
-    ids = result.frame[id_col] if id_col in result.frame.columns else \
-        pd.Series(np.arange(1, len(result.labels) + 1))
-    names = result.names
-    return pd.DataFrame({"customer": ids.to_numpy(), "segment": result.labels,
-                         "segment_name": [names.get(int(s), str(s)) for s in result.labels]})
+    """customer, segment, segment_name of every customer (segments.csv's own columns)."""
+    table = result.segments_table()  # its first column is the id (on a log: the customer)
+    return pd.DataFrame({"customer": table.iloc[:, 0].to_numpy(),
+                         "segment": table["segment"].to_numpy(),
+                         "segment_name": table["segment_name"].to_numpy()})
+
+
+def _value(result) -> ValueResult | None:
+    """The run's value result (local: ``result.value``; Spark: on its log features)."""
+    res = getattr(result, "value", None)
+    return res if res is not None else \
+        getattr(getattr(result, "transactions", None), "value", None)
 
 
 def with_value(table: pd.DataFrame, result) -> pd.DataFrame:
     """segments.csv with ``clv`` and ``p_alive`` when the run has customer value."""
-    res = getattr(result, "value", None)
+    res = _value(result)
     if res is None or not res.available:
         return table
-    id_col = result.schema.id_column
-    if id_col not in table.columns:
-        return table
     c = res.customers.set_index("customer")
-    key = _key(table[id_col])
+    key = _key(table.iloc[:, 0])  # segments.csv's first column is the id
     table = table.copy()
     table["clv"] = key.map(c["clv"].round(2)).to_numpy()
     table["p_alive"] = key.map(c["p_alive"].round(4)).to_numpy()
@@ -125,7 +130,7 @@ def with_value(table: pd.DataFrame, result) -> pd.DataFrame:
 
 def value_summary(result) -> dict[str, Any] | None:
     """The summary.json ``value`` section of a local run (None without a log)."""
-    res = getattr(result, "value", None)
+    res = _value(result)
     if res is None:
         return None
     if res.available and not res.segments:

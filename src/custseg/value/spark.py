@@ -21,7 +21,7 @@ import pandas as pd
 from custseg.features.builder import CANCEL_PREFIX_RE
 from custseg.value.summary import _key, render_summary_sql
 
-__all__ = ["spark_customer_summary", "spark_daily_view"]
+__all__ = ["spark_customer_summary", "spark_daily_view", "spark_value"]
 
 
 def _lit(text: str) -> str:
@@ -81,3 +81,15 @@ def spark_customer_summary(spark, raw, features, cutoff: dt.date | None = None) 
     for col in ("recency", "T", "monetary", "first_value", "holdout_value"):
         out[col] = out[col].astype(float)
     return out.sort_values("customer").reset_index(drop=True)
+
+
+def spark_value(spark, raw, features):
+    """``compute(settings)`` for :func:`custseg.value.run.value_for_run` on Spark: the
+    summaries (full, and with the holdout cutoff) come from Spark SQL, the fits run here."""
+    from custseg.value import value_from_summaries
+
+    def compute(settings):
+        return value_from_summaries(
+            lambda cutoff: spark_customer_summary(spark, raw, features, cutoff=cutoff),
+            features.as_of, settings)
+    return compute
