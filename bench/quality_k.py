@@ -1,177 +1,460 @@
-"""How often does automatic selection find the true number of segments?
+"""Is the chosen k right beyond the data the rule was tuned on? (issue #21)
 
-Runs the Segmenter on the ten Franti sets (k scanned 2..60), the fcps and uci
-batteries (k 2..12) and synthetic customer-like tables (k 3..12, several
-seeds), and prints exact-k hits and ARI next to single-index baselines
-computed in the same run on plain scikit-learn fits, as common tools do:
-silhouette-max, CH-max, gap (Tibshirani 1-SE), elbow (kneedle on inertia)
-with KMeans(n_init="auto"), and BIC-min with GaussianMixture(full).
+Four families, each dataset scanned once and its candidates table cached, then
+the selection rule replayed over the cached tables (rule experiments cost
+seconds, not a re-scan):
 
-    .venv/bin/python bench/quality_k.py --quick
+(a) ``overlap``: customer tables from a generator written here, with the
+    separation between segments controlled (levels ``well`` / ``moderate`` /
+    ``touching``: the closest pair of segment centres at 6, 4 and 3 within-segment
+    standard deviations in a 6-trait latent space), unequal segment sizes, skewed
+    money columns, a channel category, a city with latitude/longitude, PII, noise
+    columns and gaps. Run end to end with ``custseg.run`` (preprocessing and
+    feature selection included).
+(b) ``battery``: the Gagolewski fcps, uci and the shaped sipu sets in
+    ../shared/datasets/clustering-benchmarks, scored as that suite scores them:
+    the best ARI over the reference labellings, noise points (label 0) ignored.
+    Segmenter on standardised data, k range (2, 10) with the default widening.
+(c) ``custgen`` (``make_customers``, end to end), ``franti`` (Fränti sets s1,
+    unbalance and r15 by default, ``--all-franti`` for all ten; Segmenter, k 2..30,
+    ``--franti60`` for the old 2..60) and ``blobs`` (the customer-like blobs of
+    the previous version of this bench).
+(d) ``real``: the shared customer tables (no truth: k, confidence, smallest
+    segment), end to end.
+
+Every table is sampled to at most 5,000 rows (seeded; 7 helpers share 2 cores).
+The scan covers the default range *and* its widening (k up to 12) once; the
+replay emulates the widening rule (rank on 2..10; when the best eligible k sits at
+10 with silhouette >= 0.25, rank on 2..12). Stability refits are off in the scan
+(``--stability`` turns them on), so the stability guard is not replayed.
+
+Anchors computed in the same run on the same matrix the Segmenter saw:
+``km@true`` = KMeans(n_init=10) given the true k (best over reference labellings),
+``best index`` = the single index (silhouette, CH, DB, WB, gap on k-means rows;
+BIC, ICL on mixture rows) whose choice has the best mean ARI in that family.
+
+Tuning / held-out split: a dataset is in the tuning half when the first byte of
+md5(name) is even, held-out otherwise (printed per dataset).
+
+    nice .venv/bin/python bench/quality_k.py --scan        # build the cache (slow)
+    nice .venv/bin/python bench/quality_k.py               # replay from the cache (fast)
+    .venv/bin/python bench/quality_k.py --only franti,blobs --scan   # the old numbers
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score
-from sklearn.mixture import GaussianMixture
+from sklearn.metrics import adjusted_rand_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     FRANTI,
+    SHARED_TABLES,
     battery_names,
     load_benchmark,
     make_customer_like,
+    shared_dir,
     standardize,
 )
 
-from custseg.evaluate import gap_statistic, silhouette
-from custseg.selection import Segmenter, threads_in_use
+import custseg.selection as selection_pkg
+from custseg.selection import (
+    Segmenter,
+    _rule,
+)
+
+CACHE = Path("/tmp/custseg_quality_k")
+MAX_ROWS = 5000
+#: shaped sipu sets (the spherical Fränti ones are their own family)
+SIPU_SHAPED = ("aggregation", "compound", "flame", "jain", "pathbased", "spiral")
+LEVELS = {"well": 6.0, "moderate": 4.0, "touching": 3.0}
 
 
-def best_ari(labels_list: list[np.ndarray], pred: np.ndarray) -> float:
-    """ARI against each reference labelling (noise 0 rows excluded); keep the best."""
+# --------------------------------------------------------------------- generator
+def make_overlap_customers(n: int, k: int, sep: float, seed: int) -> tuple[pd.DataFrame,
+                                                                          np.ndarray]:
+    """Customer table from ``k`` segments, the closest two centres ``sep`` sd apart.
+
+    Traits map to observed columns the way real exports look: age, skewed money
+    (income, annual spend, exp of a trait), orders, tenure, discount share; a
+    channel and a home city (with coordinates) that follow the segment loosely;
+    PII, two noise columns and 3% gaps.
+    """
+    rng = np.random.default_rng(seed)
+    d = 6
+    centres = rng.normal(size=(k, d))
+    dist = np.sqrt(((centres[:, None] - centres[None]) ** 2).sum(-1))
+    centres *= sep / dist[np.triu_indices(k, 1)].min()
+    weights = 0.3 / k + 0.7 * rng.dirichlet(np.full(k, 2.0))
+    y = rng.choice(k, size=n, p=weights / weights.sum())
+    y[:k] = np.arange(k)
+    z = centres[y] + rng.normal(size=(n, d))
+    cities = {"Lisbon": (38.72, -9.14), "Porto": (41.15, -8.61), "Madrid": (40.42, -3.70),
+              "Paris": (48.86, 2.35), "Berlin": (52.52, 13.40), "Milan": (45.46, 9.19)}
+    names = list(cities)
+    home = rng.integers(0, len(names), size=k)
+    city = np.where(rng.random(n) < 0.5, np.asarray(names)[home[y]],
+                    rng.choice(names, size=n))
+    fav = rng.integers(0, 3, size=k)
+    channel = np.where(rng.random(n) < 0.6, np.asarray(["store", "web", "app"])[fav[y]],
+                       rng.choice(["store", "web", "app"], size=n))
+    lat = np.array([cities[c][0] for c in city]) + rng.normal(0, 0.05, n)
+    lon = np.array([cities[c][1] for c in city]) + rng.normal(0, 0.05, n)
+    frame = pd.DataFrame({
+        "customer_id": [f"K{i:06d}" for i in range(n)],
+        "email": [f"user{i}@example.org" for i in rng.permutation(n)],
+        "age": np.clip(np.round(45 + 9 * z[:, 0]), 18, 90).astype(int),
+        "income": np.round(np.exp(np.log(50) + 0.3 * z[:, 1]), 1),
+        "annual_spend": np.round(np.exp(np.log(1200) + 0.45 * z[:, 2]), 2),
+        "orders_per_year": np.maximum(1, np.round(np.exp(np.log(6) + 0.3 * z[:, 3]))),
+        "tenure_months": np.clip(np.round(40 + 10 * z[:, 4]), 1, None),
+        "discount_share": np.round(1 / (1 + np.exp(-0.8 * z[:, 5])), 3),
+        "channel": channel, "city": city,
+        "latitude": np.round(lat, 5), "longitude": np.round(lon, 5),
+        "noise_a": np.round(rng.normal(100, 20, n), 2),
+        "noise_b": np.round(rng.lognormal(3, 0.5, n), 2),
+    })
+    for col in ("income", "discount_share"):
+        frame.loc[rng.random(n) < 0.03, col] = np.nan
+    return frame, y
+
+
+# --------------------------------------------------------------------- capture
+class CapturingSegmenter(Segmenter):
+    """Segmenter that scans the default range and its widening at once and keeps
+    every candidate's labels and the index matrix (bench only)."""
+
+    scan_stability = False
+
+    def _fit(self, X, discrete=None):
+        self._emulate_hi = None
+        if self.widen and isinstance(self.k, tuple):
+            lo, hi = self.k
+            top = max(hi, min(2 * hi, 12))
+            self._emulate_hi = hi if top > hi else None
+            self.k, self.widen = list(range(lo, top + 1)), False
+        if not self.scan_stability:
+            self.n_stability = 0
+        super()._fit(X, discrete)
+
+    def _scan(self, *args, **kwargs):
+        rows = super()._scan(*args, **kwargs)
+        ctx = args[0]
+        if hasattr(ctx, "candidates"):  # a fit context (H1's refactor)
+            cands, Xi = ctx.candidates, ctx.Xi
+        else:
+            cands, Xi = self._candidates, self._Xi
+        self.captured_ = {"X": np.asarray(Xi, dtype=np.float32),
+                          "labels": {key: c.labels for key, c in cands.items()},
+                          "emulate_hi": self._emulate_hi}
+        return rows
+
+
+def _patch():
+    selection_pkg.Segmenter = CapturingSegmenter
+
+
+def split_of(name: str) -> str:
+    return "tune" if hashlib.md5(name.encode()).digest()[0] % 2 == 0 else "held-out"
+
+
+def _save(key: str, seg, refs: list[np.ndarray], meta: dict) -> None:
+    cap = seg.captured_
+    CACHE.mkdir(parents=True, exist_ok=True)
+    keys = sorted(cap["labels"])
+    lab = np.vstack([cap["labels"][k] for k in keys]).astype(np.int16)
+    n = lab.shape[1]
+    refs_a = np.vstack(refs).astype(np.int16) if refs else np.zeros((0, n), np.int16)
+    np.savez_compressed(CACHE / f"{key}.npz", X=cap["X"], labels=lab, refs=refs_a,
+                        keys=np.array([f"{a}|{k}" for a, k in keys]))
+    table = seg.selection_.candidates.copy()
+    table["covariance_type"] = table["covariance_type"].astype(str)
+    table.to_parquet(CACHE / f"{key}.parquet")
+    meta = {**meta, "emulate_hi": cap["emulate_hi"], "prod_k": int(seg.n_clusters_),
+            "prod_algo": seg.algorithm_, "confidence": seg.selection_.confidence,
+            "min_segment_share": float(seg.min_segment_share),
+            "min_segment_customers": int(getattr(seg, "min_segment_customers", 0)),
+            "n_rows": int(cap["X"].shape[0])}
+    (CACHE / f"{key}.json").write_text(json.dumps(meta))
+
+
+def _sample(X, refs, seed=0):
+    if len(X) <= MAX_ROWS:
+        return X, refs
+    rows = np.sort(np.random.RandomState(seed).choice(len(X), MAX_ROWS, replace=False))
+    return X[rows], [r[rows] for r in refs]
+
+
+def scan_segmenter(key, X, refs, k, meta, algorithms):
+    X, refs = _sample(X, refs)
+    seg = CapturingSegmenter(algorithms=algorithms, k=k, random_state=0, n_threads=1,
+                             density_check=False).fit(X)
+    _save(key, seg, refs, meta)
+
+
+def scan_run(key, frame, truth, meta):
+    from custseg.workflow import run
+
+    _patch()
+    if len(frame) > MAX_ROWS:
+        keep = np.sort(np.random.RandomState(0).choice(len(frame), MAX_ROWS, replace=False))
+        frame = frame.iloc[keep].reset_index(drop=True)
+        truth = None if truth is None else truth[keep]
+    result = run(frame, seed=0, stability=False, report=False)
+    seg = result.segmenter
+    _save(key, seg, [] if truth is None else [np.asarray(truth) + 1], meta)
+
+
+def jobs(parts: set[str], args) -> list[tuple[str, Callable[[], None]]]:
+    """(cache key, scan function) for every dataset of the chosen families."""
     out = []
-    for ref in labels_list:
-        keep = ref != 0
-        out.append(adjusted_rand_score(ref[keep], pred[keep]))
-    return max(out)
+    algos = tuple(args.algorithms.split(","))
+    if "overlap" in parts:
+        for level, sep in LEVELS.items():
+            for k in (3, 5, 7):
+                for seed in range(args.seeds):
+                    name = f"overlap_{level}_k{k}_s{seed}"
+                    out.append((name, lambda name=name, k=k, sep=sep, seed=seed, level=level:
+                                scan_run(name, *make_overlap_customers(args.n, k, sep, seed),
+                                         {"family": "overlap", "level": level, "name": name})))
+    if "battery" in parts:
+        sets = [("fcps", b) for b in battery_names("fcps")] + \
+               [("uci", b) for b in battery_names("uci")] + [("sipu", b) for b in SIPU_SHAPED]
+        for bat, name in sets:
+            out.append((f"battery_{bat}_{name}", lambda bat=bat, name=name: scan_segmenter(
+                f"battery_{bat}_{name}", *_bench(bat, name, _zscore), (2, 10),
+                {"family": "battery", "level": bat, "name": name}, algos)))
+    if "franti" in parts:
+        hi = 60 if args.franti60 else 30
+        sets = FRANTI if args.all_franti else ("s1", "unbalance", "r15")
+        for name in sets:
+            out.append((f"franti_{name}", lambda name=name: scan_segmenter(
+                f"franti_{name}", *_bench("sipu", name, standardize), list(range(2, hi + 1)),
+                {"family": "franti", "level": "sipu", "name": name}, algos)))
+    if "blobs" in parts:
+        for k in (3, 5, 7, 9, 11):
+            name = f"blobs_k{k}"
+            out.append((name, lambda name=name, k=k: scan_segmenter(
+                name, *_blob(k), (2, 10), {"family": "blobs", "level": "-", "name": name},
+                algos)))
+    if "custgen" in parts:
+        from custseg.datasets import make_customers
 
+        for k in (3, 5, 7, 9):
+            for seed in range(args.custgen_seeds):
+                name = f"make_customers_k{k}_s{seed}"
+                out.append((name, lambda name=name, k=k, seed=seed: scan_run(
+                    name, *make_customers(args.n, k=k, seed=seed, return_labels=True),
+                    {"family": "custgen", "level": "-", "name": name})))
+    if "real" in parts:
+        from custseg.data import load
 
-def true_ks(labels_list: list[np.ndarray]) -> set[int]:
-    return {len(np.unique(lab[lab != 0])) for lab in labels_list}
-
-
-def kneedle(ks: np.ndarray, inertia: np.ndarray) -> int:
-    """Knee of a decreasing convex curve: max distance below the chord (Satopaa et al.)."""
-    x = (ks - ks.min()) / (ks.max() - ks.min())
-    y = (inertia - inertia.min()) / (inertia.max() - inertia.min())
-    return int(ks[np.argmax((1 - x) - y)])
-
-
-def baselines(X: np.ndarray, ks: list[int], seed: int, with_gmm: bool, with_gap: bool) -> dict:
-    """k chosen by single indices on plain library fits (what common tools do)."""
-    sil, ch, inert, bic, gaps = [], [], [], [], []
-    for k in ks:
-        km = KMeans(k, n_init="auto", random_state=seed).fit(X)
-        sil.append(silhouette(X, km.labels_, sample_size=3000, random_state=seed))
-        ch.append(calinski_harabasz_score(X, km.labels_))
-        inert.append(km.inertia_)
-        if with_gap:
-            gaps.append(gap_statistic(X, km.labels_, k, n_refs=5, random_state=seed,
-                                      sample_size=2000))
-        if with_gmm:
-            bic.append(GaussianMixture(k, random_state=seed).fit(X).bic(X))
-    ka = np.array(ks)
-    out = {"sil_max": int(ka[np.nanargmax(sil)]), "ch_max": int(ka[np.argmax(ch)]),
-           "elbow": kneedle(ka, np.array(inert))}
-    if with_gap:
-        g = np.array([v[0] for v in gaps])
-        s = np.array([v[1] for v in gaps])
-        gap1 = gap_statistic(X, np.zeros(len(X)), 1, n_refs=5, random_state=seed,
-                             sample_size=2000)[0]
-        full_g = np.r_[gap1, g]
-        full_s = np.r_[0, s]
-        full_k = np.r_[1, ka]
-        pick = full_k[-1]
-        for i in range(len(full_k) - 1):
-            if full_g[i] >= full_g[i + 1] - full_s[i + 1]:
-                pick = full_k[i]
-                break
-        out["gap"] = int(pick)
-    if with_gmm:
-        out["bic_min"] = int(ka[np.argmin(bic)])
+        for name, rel in SHARED_TABLES.items():
+            out.append((f"real_{name}", lambda name=name, rel=rel: scan_run(
+                f"real_{name}", load(shared_dir() / rel), None,
+                {"family": "real", "level": "-", "name": name})))
     return out
 
 
-def run_set(name, X, refs, k_range, args, with_gmm_baseline: bool) -> dict:
-    t0 = time.perf_counter()
-    seg = Segmenter(algorithms=args.algorithms, k=k_range, random_state=0,
-                    n_threads=args.threads).fit(X)
-    secs = time.perf_counter() - t0
-    tk = true_ks(refs)
-    res = {"name": name, "true": sorted(tk), "k": seg.n_clusters_, "algo": seg.algorithm_,
-           "hit": seg.n_clusters_ in tk, "ari": best_ari(refs, seg.labels_),
-           "structure": seg.selection_.structure_found, "conf": seg.selection_.confidence,
-           "density": seg.selection_.evidence.get("density_check"),
-           "secs": secs, "table": seg.candidates_}
-    print("  done:", line(res), flush=True)  # progress; baselines follow in the report
-    if not args.no_baselines:
-        ks = list(range(k_range[0], k_range[1] + 1))
-        res["base"] = baselines(X, ks, 0, with_gmm_baseline, with_gap=not args.quick)
+def _bench(battery, name, scale):
+    X, refs = load_benchmark(battery, name)
+    return scale(X), refs
+
+
+def _zscore(X):
+    return (X - X.mean(0)) / np.where(X.std(0) > 0, X.std(0), 1)
+
+
+def _blob(k):
+    X, y = make_customer_like(3000, k, 0)
+    return X, [y + 1]
+
+
+# --------------------------------------------------------------------- replay
+def load_cached(key: str) -> dict:
+    z = np.load(CACHE / f"{key}.npz")
+    labels = {(s.split("|")[0], int(s.split("|")[1])): z["labels"][i]
+              for i, s in enumerate(z["keys"])}
+    meta = json.loads((CACHE / f"{key}.json").read_text())
+    table = pd.read_parquet(CACHE / f"{key}.parquet")
+    table["covariance_type"] = table["covariance_type"].replace({"None": None, "nan": None})
+    return {"X": z["X"].astype(np.float64), "labels": labels, "refs": list(z["refs"]),
+            "meta": meta, "table": table, "key": key}
+
+
+def best_ari(refs: list[np.ndarray], pred: np.ndarray) -> float:
+    """Best ARI over the reference labellings, noise points (label 0) ignored."""
+    out = []
+    for ref in refs:
+        keep = ref != 0
+        out.append(adjusted_rand_score(ref[keep], pred[keep]))
+    return max(out) if out else float("nan")
+
+
+def true_ks(refs) -> set[int]:
+    return {len(np.unique(r[r != 0])) for r in refs}
+
+
+def _options(meta: dict):
+    from custseg.selection.decide import DecideOptions
+
+    return DecideOptions(min_segment_share=meta.get("min_segment_share", 0.0),
+                         min_segment_customers=meta.get("min_segment_customers", 0),
+                         n_rows=meta.get("n_rows"))
+
+
+def _rank_best(table: pd.DataFrame, meta: dict) -> pd.Series:
+    from custseg.selection.decide import best, rank
+
+    base = table.drop(columns=["score", "rank", "eligible", "too_few_customers"],
+                      errors="ignore")
+    return best(rank(base.reset_index(drop=True), _options(meta)))
+
+
+def replay(d: dict) -> tuple[str, int]:
+    """The production rule (custseg.selection.decide) over a cached table, widening emulated.
+
+    The stability guard is not replayed (the scan has no stability by default).
+    """
+    table, meta = d["table"], d["meta"]
+    hi = meta.get("emulate_hi")
+    sub = table if hi is None else table[table["k"] <= hi]
+    top = _rank_best(sub, meta)
+    if hi is not None and int(top["k"]) == hi and np.isfinite(top["silhouette"]) and \
+            top["silhouette"] >= _rule.SIL_NO_STRUCTURE:
+        top = _rank_best(table, meta)
+    return str(top["algorithm"]), int(top["k"])
+
+
+SINGLE = {"silhouette": ("kmeans", +1), "calinski_harabasz": ("kmeans", +1),
+          "davies_bouldin": ("kmeans", -1), "wb_index": ("kmeans", -1),
+          "gap": ("kmeans", +1), "bic": ("gmm", -1), "icl": ("gmm", -1)}
+
+
+def single_index(d: dict, col: str) -> tuple[str, int] | None:
+    algo, sign = SINGLE[col]
+    sub = d["table"][d["table"]["algorithm"] == algo]
+    if col not in sub or sub[col].notna().sum() == 0:
+        return None
+    row = sub.loc[(sub[col].astype(float) * sign).idxmax()]
+    return algo, int(row["k"])
+
+
+def km_true(d: dict) -> float:
+    out = []
+    for ref in d["refs"]:
+        k = len(np.unique(ref[ref != 0]))
+        pred = KMeans(k, n_init=10, random_state=0).fit_predict(d["X"])
+        out.append(best_ari([ref], pred))
+    return max(out) if out else float("nan")
+
+
+def evaluate(d: dict, rule=replay) -> dict:
+    algo, k = rule(d)
+    pred = d["labels"][(algo, k)]
+    meta = d["meta"]
+    res = {"name": meta["name"], "family": meta["family"], "level": meta["level"],
+           "split": split_of(meta["name"]), "algo": algo, "k": len(np.unique(pred[pred >= 0])),
+           "k_fit": k, "true": sorted(true_ks(d["refs"])), "conf": meta.get("confidence"),
+           "min_seg": float(np.bincount(pred[pred >= 0]).min() / len(pred))}
+    if d["refs"]:
+        res["ari"] = best_ari(d["refs"], pred)
+        res["hit"] = res["k"] in res["true"]
+        res["single"] = {}
+        for col in SINGLE:
+            pick = single_index(d, col)
+            if pick is not None and pick in d["labels"]:
+                res["single"][col] = best_ari(d["refs"], d["labels"][pick])
     return res
 
 
-def line(r: dict) -> str:
-    base = " ".join(f"{k}={v}" for k, v in r.get("base", {}).items())
-    d = r.get("density")
-    dens = "-" if d is None else f"{d['groups']}{'!' if d['fired'] else ''}"
-    return (f"{r['name']:22s} true={r['true']!s:10s} chosen={r['algo']}:{r['k']:<3d} "
-            f"hit={'Y' if r['hit'] else '-'} ARI={r['ari']:.3f} conf={r['conf']:6s} "
-            f"structure={r['structure']!s:5s} density={dens:4s} {r['secs']:6.1f}s | {base}")
+def _km_cached(d: dict) -> float:
+    """K-means at the true k, cached next to the scan (it never changes with the rule)."""
+    path = CACHE / f"{d['key']}.km.json"
+    if path.exists():
+        return json.loads(path.read_text())["ari"]
+    ari = km_true(d)
+    path.write_text(json.dumps({"ari": ari}))
+    return ari
 
 
-def report(title: str, results: list[dict]) -> None:
-    print(f"\n== {title} ==")
+def summarise(results: list[dict], label: str) -> None:
+    print(f"\n== {label} ==")
+    groups: dict[tuple, list[dict]] = {}
     for r in results:
-        print(line(r))
-    hits = sum(r["hit"] for r in results)
-    aris = [r["ari"] for r in results]
-    fired = sum(bool(r.get("density") and r["density"]["fired"]) for r in results)
-    print(f"-> custseg exact k: {hits}/{len(results)}, median ARI {np.median(aris):.3f}, "
-          f"mean ARI {np.mean(aris):.3f}; density check fired on {fired} "
-          "(density=HDBSCAN groups, ! = fired)")
-    if results and "base" in results[0]:
-        for b in results[0]["base"]:
-            bh = sum(r["base"][b] in r["true"] for r in results)
-            print(f"   baseline {b:8s} exact k: {bh}/{len(results)}")
+        fam = r["family"] if r["family"] != "overlap" else f"overlap/{r['level']}"
+        groups.setdefault((fam, r["split"]), []).append(r)
+        if r["family"] == "battery":
+            groups.setdefault(("battery/all", r["split"]), []).append(r)
+    head = (f"{'family':18s} {'half':8s} {'n':>3s} {'exact':>6s} {'ARI mean':>8s} "
+            f"{'median':>7s} | {'km@true':>7s} {'median':>7s} | best index (mean, median)")
+    print(head)
+    for (fam, half), rs in sorted(groups.items()):
+        if "ari" not in rs[0]:
+            continue
+        aris = [r["ari"] for r in rs]
+        km = [r["km"] for r in rs]
+        idx_mean = {c: np.mean([r["single"].get(c, np.nan) for r in rs]) for c in SINGLE}
+        idx_mean = {c: v for c, v in idx_mean.items() if np.isfinite(v)}
+        best = max(idx_mean, key=idx_mean.get) if idx_mean else None
+        bmed = np.median([r["single"][best] for r in rs]) if best else np.nan
+        print(f"{fam:18s} {half:8s} {len(rs):3d} {np.mean([r['hit'] for r in rs]):6.0%} "
+              f"{np.mean(aris):8.3f} {np.median(aris):7.3f} | {np.mean(km):7.3f} "
+              f"{np.median(km):7.3f} | {best} ({idx_mean.get(best, np.nan):.3f}, {bmed:.3f})")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="fewer sets, no gap/GMM baselines")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="overlap,battery,franti,blobs,custgen,real")
+    ap.add_argument("--scan", action="store_true", help="(re)build missing cache entries")
+    ap.add_argument("--rescan", action="store_true", help="rebuild every cache entry")
     ap.add_argument("--algorithms", default="kmeans,hierarchical,gmm")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--only", default="franti,fcps,uci,synthetic")
-    ap.add_argument("--no-baselines", action="store_true")
-    ap.add_argument("--all-franti", action="store_true", help="all ten Franti sets in --quick")
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--custgen-seeds", type=int, default=1)
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--all-franti", action="store_true")
+    ap.add_argument("--franti60", action="store_true")
+    ap.add_argument("--stability", action="store_true", help="stability refits in the scan")
+    ap.add_argument("--verbose", action="store_true", help="one line per dataset")
+    ap.add_argument("--match", default="", help="only cache keys containing this text")
     args = ap.parse_args()
-    args.algorithms = tuple(args.algorithms.split(","))
-    parts = args.only.split(",")
-    print(f"threads={args.threads} (library default would be {threads_in_use()}), "
-          f"algorithms={args.algorithms}")
-    if "franti" in parts:
-        quick_sets = ("s1", "s4", "a3", "unbalance", "r15")
-        sets = quick_sets if args.quick and not args.all_franti else FRANTI
-        out = []
-        for name in sets:
-            X, refs = load_benchmark("sipu", name)
-            out.append(run_set(name, standardize(X), refs, (2, 60), args,
-                               with_gmm_baseline=not args.quick))
-        report("Franti sets, k in 2..60", out)
-    for battery in ("fcps", "uci"):
-        if battery in parts and not args.quick:
-            out = []
-            for name in battery_names(battery):
-                X, refs = load_benchmark(battery, name)
-                X = (X - X.mean(0)) / np.where(X.std(0) > 0, X.std(0), 1)
-                out.append(run_set(name, X, refs, (2, 12), args, with_gmm_baseline=True))
-            report(f"{battery} battery, k in 2..12", out)
-    if "synthetic" in parts:
-        seeds = (0,) if args.quick else (0, 1, 2)
-        out = []
-        for seed in seeds:
-            for k in range(3, 13):
-                X, y = make_customer_like(3000, k, seed)
-                out.append(run_set(f"blobs k={k} seed={seed}", X, [y + 1], (2, 12), args,
-                                   with_gmm_baseline=not args.quick))
-        report("synthetic customer-like tables (3000 rows)", out)
+    CapturingSegmenter.scan_stability = args.stability
+    parts = set(args.only.split(","))
+    todo = [(key, scan) for key, scan in jobs(parts, args) if args.match in key]
+    print(f"{len(todo)} datasets, cache {CACHE}, at most {MAX_ROWS} rows each")
+    results = []
+    for key, scan in todo:
+        if args.rescan or (args.scan and not (CACHE / f"{key}.json").exists()):
+            t0 = time.perf_counter()
+            try:
+                scan()
+            except Exception as err:  # report and go on: other helpers change the tree now
+                print(f"  scan {key}: ERROR {type(err).__name__}: {str(err)[:160]}", flush=True)
+                continue
+            print(f"  scanned {key} in {time.perf_counter() - t0:.0f}s", flush=True)
+        if not (CACHE / f"{key}.json").exists():
+            continue
+        d = load_cached(key)
+        r = evaluate(d)
+        if d["refs"]:
+            r["km"] = _km_cached(d)
+        results.append(r)
+        if args.verbose or r["family"] == "real":
+            ari = f"ARI={r['ari']:.3f} km@true={r['km']:.3f}" if "ari" in r else \
+                f"scan conf={r['conf']} min seg={r['min_seg']:.1%}"
+            print(f"{r['name']:30s} {r['split']:8s} true={r['true']!s:8s} "
+                  f"chosen={r['algo']}:{r['k']:<3d} {ari}", flush=True)
+    summarise(results, "rule in custseg.selection._rule, replayed")
 
 
 if __name__ == "__main__":
