@@ -159,7 +159,7 @@ def run_pair(table: Path, truth: pd.Series, work: Path, env: dict, tag: str) -> 
             "confidence": (summary.get("selection") or {}).get("confidence",
                                                                summary.get("confidence")),
             "timings": summary.get("timings_s", {}),
-            "threads": (summary.get("selection") or {}).get("threads")}
+            "threads": (summary.get("sampling") or {}).get("threads")}
 
 
 def _print(size: int, cond: str, r: dict) -> None:
@@ -168,7 +168,8 @@ def _print(size: int, cond: str, r: dict) -> None:
     print(f"{size:>9,} {cond:5s} load1={r['load']:4.2f} script {r['t_script']:6.1f}s "
           f"(k={r['script_k']}, ARI {r['script_ari']:.3f})  custseg {r['t_custseg']:6.1f}s "
           f"({r['custseg_algo']} k={r['custseg_k']}, ARI {r['custseg_ari']:.3f}, "
-          f"conf {r['confidence']})  ratio {ratio:.2f}\n{'':16s}custseg timings_s: {stages}",
+          f"conf {r['confidence']}, {r['threads']} thread(s))  ratio {ratio:.2f}\n"
+          f"{'':16s}custseg timings_s: {stages}",
           flush=True)
 
 

@@ -129,7 +129,7 @@ def plan_threads(requested: int | None = None) -> ThreadPlan:
     free = max(1, min(usable, usable - int(busy + 0.4)))
     reason = (f"{free} OpenMP thread(s) of {usable} usable core(s) "
               f"({busy:.1f} busy with other processes), BLAS 1 thread")
-    plan = ThreadPlan(free, 1, usable, round(busy, 2), reason)
+    plan = ThreadPlan(free, 1, usable, busy, reason)
     _cache["auto"] = (time.monotonic(), plan)
     return plan
 
