@@ -263,3 +263,33 @@ class RFMRecord:
         return {"groups": dict(self.groups),
                 "segment_vs_rfm": {str(seg): {str(g): int(n) for g, n in row.items() if n}
                                    for seg, row in self.crosstab.items()}}
+
+
+def segments_from_profiles(profiles, names: Mapping[int, Mapping[str, str]]
+                           ) -> list[SegmentRecord]:
+    """Segment records from :class:`~custseg.explain.SegmentProfiles` and their names.
+
+    ``names`` is :func:`custseg.explain.name_segments`' answer (``{segment: {"name",
+    "description"}}``). Rules and stability stay None: an engine that computes
+    them sets them on the records.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> from custseg.explain import name_segments, profile
+    >>> prof = profile(pd.DataFrame({"age": [22, 24, 23, 61, 62, 63]}), [0, 0, 0, 1, 1, 1],
+    ...                features=["age"])
+    >>> [(s.id, s.name, s.size) for s in segments_from_profiles(prof, name_segments(prof))]
+    [(0, 'Young', 3), (1, 'Older', 3)]
+    """
+    out = []
+    for seg in profiles.segments:
+        s = int(seg["id"])
+        out.append(SegmentRecord(
+            id=s, name=names[s]["name"], description=names[s]["description"],
+            size=seg["size"], share=seg["share"], value_share=seg["value_share"],
+            profile={"top_features": seg["top_features"], "numeric": seg["numeric"],
+                     "categorical": seg["categorical"]},
+            outcomes=[{k: o[k] for k in ("column", "statistic", "level", "value", "overall",
+                                         "n", "text")} for o in seg["outcomes"]]))
+    return out

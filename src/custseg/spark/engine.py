@@ -18,14 +18,31 @@ import numpy as np
 from custseg.config import RunConfig
 from custseg.data.schema import infer_schema
 from custseg.exceptions import ConfigError, InputError
+from custseg.record import order_by_size
 from custseg.spark.features import q
 from custseg.spark.reader import ROW, read_input
+from custseg.stages import (
+    RunStages,
+    check_log_options,
+    check_rows,
+    log_overrides,
+    schema_decisions,
+)
 
 #: Above this many rows the scan runs on a seeded sample and the winner is refitted on all.
 SCAN_SAMPLE = 200_000
 #: Rows brought to pandas for schema inference, correlations and the report.
 SAMPLE_ROWS = 20_000
 SPARK_OPTIONS = ("scan_sample", "sample_rows", "spark_conf")
+#: What the Spark engine computes differently from the local one (summary.json).
+APPROXIMATIONS = (
+    "medians: percentile_approx (accuracy 10,000): a value of the data, not the mean of "
+    "the middle two",
+    "effect sizes of skewed columns: normal scores of exact ranks up to 50,000 distinct "
+    "values, of 2,000 quantile buckets above",
+    "column roles, near-duplicates and the dates' units: a pandas sample",
+    "no surrogate rules and no per-segment stability (they need every row in memory)",
+)
 
 
 @dataclass
@@ -77,11 +94,53 @@ class SparkRunResult:
 
         return with_control(frame, self.config)
 
+    def record(self):
+        """The engine-neutral :class:`custseg.record.RunRecord` of this run."""
+        import pandas as pd
+
+        from custseg.record import (
+            InputRecord,
+            PreprocessRecord,
+            RunRecord,
+            SegmentRecord,
+            SelectionRecord,
+        )
+        from custseg.spark.writer import spark_versions
+        from custseg.summary import candidates_report_table, log_overview
+
+        tx = self.transactions
+        candidates = [c.to_dict() for c in self.candidates]
+        record = RunRecord(
+            engine="spark",
+            input=InputRecord(
+                source={"kind": self.source.get("kind", "table"), **self.source},
+                n_rows=int(self.n_rows), n_columns=len(self.schema.columns),
+                columns=self.schema.to_dict(), log=tx.to_dict() if tx is not None else None,
+                log_overview=log_overview(tx)),
+            preprocessing=PreprocessRecord(
+                features_used=list(self.plan.features_used),
+                features_dropped=dict(self.plan.dropped),
+                details={**self.plan.to_dict(), "vector": self.feature_names}),
+            selection=SelectionRecord(
+                algorithm=self.algorithm, k=int(self.k), details=self.selection,
+                candidates=candidates, sampling=dict(self.sampling),
+                table=candidates_report_table(pd.DataFrame(candidates))),
+            segments=[SegmentRecord.from_dict(s) for s in self.segments],
+            seed=int(self.config.seed), config=self.config.to_dict(),
+            versions=spark_versions(), metrics=self.metrics,
+            validation={"stability": {"ari_mean": self.metrics.get("stability_ari"),
+                                      "method": self.sampling.get("stability")}},
+            warnings=list(self.warnings), decisions=list(self.decisions),
+            timings=dict(self.timings), approximations=list(APPROXIMATIONS))
+        from custseg.tracking.track import spark_tracking_section  # --previous / --holdout
+
+        if (tracking := spark_tracking_section(self)) is not None:
+            record.add_section("tracking", tracking)
+        return record
+
     def summary(self) -> dict[str, Any]:
         """summary.json content (valid against ``custseg/schema/summary.schema.json``)."""
-        from custseg.spark.writer import build_summary
-
-        return build_summary(self)
+        return self.record().to_summary()
 
     def write(self, out_dir: str | Path, *, report: bool | None = None) -> Path:
         """Write every output into ``out_dir``, all or nothing."""
@@ -107,6 +166,55 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
     """
     extra = {k: options.pop(k) for k in SPARK_OPTIONS if k in options}
     config = (config or RunConfig()).replace(**options)
+    _refuse_unsupported(config)
+    if spark is None:
+        from custseg.spark.session import get_session
+
+        spark = get_session(master or config.spark_master, extra.get("spark_conf"))
+    from custseg.spark import prep
+
+    stages = RunStages(progress)  # the skeleton both engines share (custseg.stages)
+    decisions = stages.decisions
+
+    stages.start("load")
+    customers, source, transactions, id_default, config = _load(spark, data, config,
+                                                                decisions)
+    n = customers.count()
+    stages.lap("load")
+
+    stages.start("features")
+    sample = _sample(customers, n, int(extra.get("sample_rows", SAMPLE_ROWS)), config.seed)
+    schema = _schema(sample, config, source, id_default)
+    decisions += schema_decisions(schema)
+    check_rows(n, config, source, schema)
+    stages.lap("schema")
+
+    stages.start("preprocess")
+    plan, prep_model, dim, data_vec = _preprocess(customers, schema, sample, config)
+    stages.lap("preprocess")
+
+    stages.start("segment")
+    fit = _segment(data_vec, dim, n, config, extra, decisions, progress)
+    stages.lap("segment")
+
+    stages.start("explain")
+    out = _explain(customers, data_vec, prep_model, fit, schema, sample, plan, config,
+                   decisions)
+    stages.lap("explain")
+    return SparkRunResult(
+        config=out.config, source=source, schema=schema, plan=plan, pipeline=out.pipeline,
+        assigned=out.assigned, n_rows=n, algorithm=fit.chosen.algorithm,
+        k=len(out.label_map), candidates=fit.cands, selection=fit.selection,
+        metrics=_metrics(fit), segments=out.segments, id_column=schema.id_column,
+        names=out.names, label_map=out.label_map, timings=stages.timings,
+        decisions=decisions, warnings=_warnings(fit, out.segments, config),
+        sampling=_sampling(fit, sample, n, config), transactions=transactions,
+        feature_names=prep.feature_names(plan, prep_model, dim), sample=sample)
+
+
+# ------------------------------------------------------------------ stages
+def _refuse_unsupported(config: RunConfig) -> None:
+    """Options the Spark engine does not offer: one clear error before a JVM starts."""
     if config.mixed in ("kprototypes", "famd"):
         # checked before a JVM starts: Spark prep one-hot encodes categories (docs/spark.md)
         raise ConfigError(f"--mixed {config.mixed} is not available on the Spark engine",
@@ -116,23 +224,10 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
         raise ConfigError(f"--pca {config.pca} is not available on the Spark engine (it "
                           "clusters the scaled features without a projection)", where="--pca",
                           fix="drop --pca with --engine spark, or use the local engine")
-    if spark is None:
-        from custseg.spark.session import get_session
 
-        spark = get_session(master or config.spark_master, extra.get("spark_conf"))
-    from custseg.spark import prep, profiles, scan
 
-    notify = progress or (lambda stage, done, total: None)
-    timings: dict[str, float] = {}
-    decisions: list[str] = []
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        timings[name] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
-
-    notify("load", 0, 6)
+def _load(spark, data, config: RunConfig, decisions: list[str]):
+    """The input as a cached Spark table of customers (a log's features built first)."""
     raw, source = read_input(spark, data)
     renamed = source.get("renamed_columns", {})
     if renamed:  # options naming a renamed column follow it
@@ -143,31 +238,44 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
             label=renamed.get(config.label, config.label),
             exclude=[renamed.get(c, c) for c in config.exclude] or None)
     customers, transactions, id_default = _customers(spark, raw, config, source, decisions)
-    customers = customers.cache()
-    n = customers.count()
-    lap("load")
-    _check_rows(n, config, source)
+    return customers.cache(), source, transactions, id_default, config
 
-    notify("features", 1, 6)
-    sample_rows = int(extra.get("sample_rows", SAMPLE_ROWS))
-    sample = _sample(customers, n, sample_rows, config.seed)
-    schema = infer_schema(sample, id=list(config.id), label=config.label,
-                          exclude=config.exclude, categorical=config.categorical,
-                          numeric=config.numeric, roles=config.roles,
-                          source=str(source.get("path") or "input"),
-                          key=id_default or None)  # the log's key: not "set by the user"
-    decisions += [f"column {c.name!r}: {c.role} — {c.reason}" for c in schema
-                  if c.role != "numeric"]
-    lap("schema")
 
-    notify("preprocess", 2, 6)
-    plan = prep.make_plan(customers, schema, sample, dict(config.weights), list(config.keep))
+def _schema(sample, config: RunConfig, source: dict, id_default):
+    return infer_schema(sample, id=list(config.id), label=config.label,
+                        exclude=config.exclude, categorical=config.categorical,
+                        numeric=config.numeric, roles=config.roles,
+                        source=str(source.get("path") or "input"),
+                        key=id_default or None)  # the log's key: not "set by the user"
+
+
+def _preprocess(customers, schema, sample, config: RunConfig):
+    from custseg.spark import prep
+
+    plan = prep.make_plan(customers, schema, sample, options=prep.options_from_config(config))
     prep_model, dim = prep.fit_pipeline(customers, plan)
     data_vec = prep_model.transform(customers).select(ROW, "features").cache()
     data_vec.count()
-    lap("preprocess")
+    return plan, prep_model, dim, data_vec
 
-    notify("segment", 3, 6)
+
+@dataclass
+class _Fit:
+    """The segment stage's outcome: the choice and the model fitted on every row."""
+
+    chosen: Any
+    selection: dict[str, Any]
+    cands: list
+    final_model: Any
+    final: dict[str, Any]
+    sampled: bool
+    limit: int
+
+
+def _segment(data_vec, dim: int, n: int, config: RunConfig, extra: dict, decisions: list[str],
+             progress) -> _Fit:
+    from custseg.spark import scan
+
     fams, notes = scan.families(list(config.algorithms))
     decisions += notes
     ks = [k for k in config.k_range() if k < n]
@@ -186,11 +294,30 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
         scan_data.unpersist()
     else:
         final_model, final = chosen.model, dict(chosen.scores)
-    lap("segment")
+    return _Fit(chosen, selection, cands, final_model, final, sampled, limit)
 
-    notify("explain", 4, 6)
+
+@dataclass
+class _Explained:
+    """The explain stage's outcome: numbering, pipeline, assignments, names, segments."""
+
+    label_map: dict[int, int]
+    pipeline: Any
+    assigned: Any
+    names: dict[int, str]
+    segments: list[dict[str, Any]]
+    config: RunConfig
+
+
+def _explain(customers, data_vec, prep_model, fit: _Fit, schema, sample, plan,
+             config: RunConfig, decisions: list[str]) -> _Explained:
+    from custseg.explain import name_segments
+    from custseg.record import segments_from_profiles
+    from custseg.spark import profiles
+
+    chosen, final_model = fit.chosen, fit.final_model
     raw_pred = final_model.transform(data_vec).groupBy("prediction").count().collect()
-    label_map = _order_by_size({int(r[0]): int(r[1]) for r in raw_pred})
+    label_map = order_by_size({int(r[0]): int(r[1]) for r in raw_pred})
     pipeline = _full_pipeline(prep_model, final_model, label_map, chosen.algorithm)
     scored = pipeline.transform(customers)
     if config.previous:  # stable ids and names from the previous run (custseg.tracking)
@@ -201,11 +328,11 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
         scored = pipeline.transform(customers)
         config = config.replace(names={**kept, **config.names})
     id_column = schema.id_column
-    profile = profiles.profile(scored, plan)
-    tops = {s: [(t["feature"], t["effect_size"], t["level"]) for t in p["top_features"]]
-            for s, p in profile.items()}
-    names = profiles.name_segments(tops)
-    names.update({int(k): str(v) for k, v in config.names.items()})
+    # the local engine's profile structure from Spark aggregations, named by explain
+    segment_profiles = profiles.profile(scored, plan.features_used, schema, sample, plan)
+    named = name_segments(segment_profiles, overrides=config.names or None)
+    names = {s: v["name"] for s, v in named.items()}
+    segment_profiles.names = names
     keep = [ROW, *([id_column] if id_column else []), "segment"]
     if chosen.algorithm == "gmm":
         from pyspark.ml.functions import vector_to_array
@@ -216,44 +343,49 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
     assigned = scored.select(*[q(c) for c in keep]).cache()
     assigned.count()
     data_vec.unpersist()
-    segments = [{"id": s, "name": names[s], "size": p["size"], "share": p["share"],
-                 "profile": {"numeric": p["numeric"], "categorical": p["categorical"]},
-                 "top_features": p["top_features"]} for s, p in sorted(profile.items())]
-    lap("explain")
+    segments = [seg.to_dict() for seg in segments_from_profiles(segment_profiles, named)]
+    return _Explained(label_map, pipeline, assigned, names, segments, config)
 
-    metrics = {"silhouette_spark": final["silhouette_spark"],
-               "calinski_harabasz": final["calinski_harabasz"],
-               "davies_bouldin_rms": final["davies_bouldin_rms"],
-               "wss": final["wss"], "bss": final["bss"],
-               "explained_variance": final["explained_variance"],
-               "stability_ari": chosen.scores.get("stability_ari"),
-               "bic": final.get("bic"), "n_iter": final["n_iter"],
-               "converged": final["converged"]}
+
+# ------------------------------------------------------------------ the account
+def _metrics(fit: _Fit) -> dict[str, Any]:
+    final, chosen = fit.final, fit.chosen
+    return {"silhouette_spark": final["silhouette_spark"],
+            "calinski_harabasz": final["calinski_harabasz"],
+            "davies_bouldin_rms": final["davies_bouldin_rms"],
+            "wss": final["wss"], "bss": final["bss"],
+            "explained_variance": final["explained_variance"],
+            "stability_ari": chosen.scores.get("stability_ari"),
+            "bic": final.get("bic"), "n_iter": final["n_iter"],
+            "converged": final["converged"]}
+
+
+def _warnings(fit: _Fit, segments: list[dict[str, Any]], config: RunConfig) -> list[str]:
     warnings = []
-    if final["converged"] is False:
-        warnings.append(f"{chosen.algorithm} stopped at its iteration limit without converging")
+    if fit.final["converged"] is False:
+        warnings.append(f"{fit.chosen.algorithm} stopped at its iteration limit without "
+                        "converging")
     small = [s["id"] for s in segments if s["share"] < config.min_segment_share]
     if small:
         warnings.append(f"segments {small} hold less than {config.min_segment_share:.0%} "
                         "of customers")
-    sampling = {
+    return warnings
+
+
+def _sampling(fit: _Fit, sample, n: int, config: RunConfig) -> dict[str, str]:
+    from custseg.spark import scan
+
+    return {
         "schema": f"column roles inferred on a sample of {len(sample):,} of {n:,} rows",
         "correlations": f"near-duplicate check on the same {len(sample):,}-row sample",
-        "scan": (f"algorithms x k scanned on a seeded sample of about {limit:,} rows; the "
-                 "winner refitted on all rows" if sampled else "scan on all rows"),
+        "scan": (f"algorithms x k scanned on a seeded sample of about {fit.limit:,} rows; the "
+                 "winner refitted on all rows" if fit.sampled else "scan on all rows"),
         "silhouette": "Spark ClusteringEvaluator, squared Euclidean distance, all rows "
                       "(not comparable with scikit-learn's silhouette)",
-        "medians": "approximate (percentile_approx, accuracy 1000)",
+        "medians": "approximate (percentile_approx, accuracy 10000)",
         "stability": f"{scan.REFITS} refits on random halves of the scan data, ARI on those "
                      "rows" if config.stability else "off",
     }
-    return SparkRunResult(
-        config=config, source=source, schema=schema, plan=plan, pipeline=pipeline,
-        assigned=assigned, n_rows=n, algorithm=chosen.algorithm, k=len(label_map),
-        candidates=cands, selection=selection, metrics=metrics, segments=segments,
-        id_column=id_column, names=names, label_map=label_map, timings=timings,
-        decisions=decisions, warnings=warnings, sampling=sampling, transactions=transactions,
-        feature_names=prep.feature_names(plan, prep_model, dim), sample=sample)
 
 
 def run_spark(input_path, cfg: RunConfig, out_dir, spark=None, **options: Any) -> dict:
@@ -274,9 +406,8 @@ def _customers(spark, raw, config: RunConfig, source: dict, decisions: list[str]
 
     from custseg.features import detect_log_columns, looks_like_transaction_log
 
-    keys = ("customer", "date", "amount", "quantity", "price", "invoice", "category",
-            "channel", "country")
-    overrides = {k: getattr(config, k) for k in keys if getattr(config, k)} or None
+    check_log_options(config)
+    overrides = log_overrides(config) or None
     columns = [c for c in raw.columns if c != ROW]
     is_log = config.input_kind == "transactions"
     if config.input_kind == "auto":
@@ -303,14 +434,6 @@ def _customers(spark, raw, config: RunConfig, source: dict, decisions: list[str]
     return frame, feats, feats.columns.customer
 
 
-def _check_rows(n: int, config: RunConfig, source: dict) -> None:
-    where = str(source.get("path") or "input")
-    lo = config.k_range()[0]
-    if n < 3 or n <= lo:
-        raise InputError(f"only {n} usable rows: too few to form {lo} segments", where=where,
-                         fix="segment a larger table (at least a few rows per segment)")
-
-
 def _sample(frame, n: int, rows: int, seed: int):
     fraction = min(1.0, 1.3 * rows / max(n, 1))
     part = frame.sample(fraction=fraction, seed=seed) if fraction < 1 else frame
@@ -320,12 +443,6 @@ def _sample(frame, n: int, rows: int, seed: int):
         if s.dtype.kind == "f" and s.notna().all() and len(s) and np.all(np.mod(s, 1) == 0):
             pdf[c] = s.astype("int64")
     return pdf
-
-
-def _order_by_size(sizes: dict[int, int]) -> dict[int, int]:
-    """Raw label -> segment (0 = largest; ties: lower raw label), as the local engine."""
-    order = sorted(sizes.items(), key=lambda t: (-t[1], t[0]))
-    return {raw: i for i, (raw, _) in enumerate(order)}
 
 
 def _full_pipeline(prep_model, clusterer, label_map: dict[int, int], family: str):

@@ -8,18 +8,16 @@
 
 from __future__ import annotations
 
-import html
 import json
 import platform
 import time
 from pathlib import Path
-from typing import Any
 
 from custseg.outputs import staged_output, write_summary
 from custseg.persist.model import versions
 from custseg.safe_csv import write_csv
 from custseg.spark.reader import ROW
-from custseg.summary import SCHEMA_VERSION, gather_timings, to_jsonable
+from custseg.summary import to_jsonable
 
 #: Up to this many rows segments.csv is written; above, Parquet ``segments/``.
 CSV_MAX_ROWS = 2_000_000
@@ -40,47 +38,6 @@ def spark_versions() -> dict[str, str]:
     return out
 
 
-def build_summary(result) -> dict[str, Any]:
-    """summary.json of a :class:`~custseg.spark.engine.SparkRunResult`."""
-    cfg = result.config
-    summary = {
-        "schema_version": SCHEMA_VERSION,
-        "engine": "spark",
-        "input": {"kind": result.source.get("kind", "table"), **result.source},
-        "n_rows": int(result.n_rows),
-        "n_columns": len(result.schema.columns),
-        "columns": result.schema.to_dict(),
-        "algorithm": result.algorithm,
-        "k": int(result.k),
-        "n_unassigned": 0,
-        "seed": int(cfg.seed),
-        "features_used": result.plan.features_used,
-        "features_dropped": dict(result.plan.dropped),
-        "preprocessing": {**result.plan.to_dict(), "vector": result.feature_names},
-        "selection": result.selection,
-        "candidates": [c.to_dict() for c in result.candidates],
-        "sampling": dict(result.sampling),
-        "approximations": [
-            "silhouette: Spark's ClusteringEvaluator (squared Euclidean), not scikit-learn's",
-            "Davies-Bouldin on root-mean-square scatter instead of mean distance",
-            "medians: percentile_approx",
-            "column roles, near-duplicates and the report's sample: a pandas sample",
-        ],
-        "metrics": result.metrics,
-        "validation": {"stability": {"ari_mean": result.metrics.get("stability_ari"),
-                                     "method": result.sampling.get("stability")}},
-        "segments": result.segments,
-        "warnings": list(result.warnings),
-        "decisions": list(result.decisions),
-        "timings_s": dict(result.timings),
-        "versions": spark_versions(),
-        "config": cfg.to_dict(),
-    }
-    if result.transactions is not None:
-        summary["transactions"] = result.transactions.to_dict()
-    return gather_timings(to_jsonable(summary))
-
-
 def write_outputs(result, out_dir: str | Path, *, report: bool = True) -> Path:
     """Write everything into a staging folder, then swap it into ``out_dir``.
 
@@ -96,12 +53,14 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True) -> Path:
         (staging / "figures").mkdir()
         figures = save_figures(result, staging / "figures")
         result.timings["write"] = round(time.perf_counter() - clock, 3)
-        summary = build_summary(result)
-        summary["outputs"] = {"figures": figures, "report": report, "model": MODEL_DIR,
-                              **notes}
+        record = result.record()
+        record.add_section("outputs", {"figures": figures, "report": report,
+                                       "model": MODEL_DIR, **notes})
         if report:
-            (staging / "report.html").write_text(render(summary, result), encoding="utf-8")
-        write_summary(summary, staging / "summary.json")
+            files = [notes["segments"].split(" ")[0], "summary.json", "report.html",
+                     "figures/", MODEL_DIR + "/"]
+            (staging / "report.html").write_text(render(record, files), encoding="utf-8")
+        write_summary(record.to_summary(), staging / "summary.json")
     return out_dir
 
 
@@ -178,72 +137,8 @@ def save_figures(result, folder: Path) -> list[str]:
     return files
 
 
-def report_data(summary: dict[str, Any], result) -> dict[str, Any]:
-    """The report's plain dict (see :mod:`custseg.report.data`) from aggregates only."""
-    segs = summary["segments"]
-    return {
-        "meta": {"title": "Customer segments (Spark engine)",
-                 "source": summary["input"].get("path"), "n_rows": summary["n_rows"],
-                 "k": summary["k"], "algorithm": summary["algorithm"],
-                 "seed": summary["seed"], "versions": summary["versions"],
-                 "timings_s": summary["timings_s"]},
-        "highlights": [{"label": "Customers", "value": f"{summary['n_rows']:,}"},
-                       {"label": "Segments", "value": str(summary["k"])},
-                       {"label": "Algorithm", "value": summary["algorithm"]},
-                       {"label": "Engine", "value": "Apache Spark"}],
-        "overview": {"n_rows": summary["n_rows"], "n_columns": summary["n_columns"],
-                     "source": {k: v for k, v in summary["input"].items()
-                                if isinstance(v, str | int | float)},
-                     "columns": [{"name": k, **{f: v.get(f) for f in (
-                         "role", "reason", "dtype", "n_missing", "n_unique")}}
-                         for k, v in summary["columns"].items()],
-                     "transactions": summary.get("transactions"),
-                     "notes": summary["decisions"][:20]},
-        "preprocessing": {"features_used": summary["features_used"],
-                          "decisions": [{"column": c, "role": "", "kept": c in
-                                         summary["features_used"], "treatment": "dropped",
-                                         "reason": r}
-                                        for c, r in summary["features_dropped"].items()],
-                          "method": "one-hot (block-weighted)", "pca": "off"},
-        "selection": {"algorithm": summary["algorithm"], "k": summary["k"],
-                      "reason": summary["selection"]["reason"],
-                      "runners_up": summary["selection"].get("runners_up", []),
-                      "structure_found": summary["selection"].get("structure_found"),
-                      "sampling": summary["sampling"]},
-        "segments": {"cards": [{"id": s["id"], "name": s["name"], "size": s["size"],
-                                "share": s["share"],
-                                "top_features": [
-                                    {**t, "text": _describe(t)} for t in s["top_features"]]}
-                               for s in segs]},
-        "validation": {"metrics": summary["metrics"], "warnings": summary["warnings"]},
-        "usage": {"files": [{"name": n, "about": a} for n, a in (
-                      ("segments.csv", "one row per customer: segment and name"),
-                      ("summary.json", "every number of this run"),
-                      ("figures/", "the figures as PNG"),
-                      (MODEL_DIR + "/", "Spark ML PipelineModel for scoring"))],
-                  "commands": [{"command": f"custseg assign {MODEL_DIR} NEW.csv -o scored.csv "
-                                           "--engine spark",
-                                "about": "score new customers on Spark"}]},
-    }
+def render(record, files: list[str] | None = None) -> str:
+    """report.html from the run record: the local engine's report, without figure data."""
+    from custseg.report import build_report_data, render_report
 
-
-def _describe(t: dict[str, Any]) -> str:
-    what = f"{t['feature']} = {t['level']}" if t.get("level") is not None else t["feature"]
-    return f"{what}: {t['direction']} than overall (effect {t['effect_size']:+.2f})"
-
-
-def render(summary: dict[str, Any], result) -> str:
-    """report.html via :func:`custseg.report.render_report`, or a minimal escaped page."""
-    try:
-        from custseg.report import render_report
-    except ImportError:
-        render_report = None
-    if render_report is not None:
-        return render_report(to_jsonable(report_data(summary, result)))
-    rows = "".join(f"<tr><td>{s['id']}</td><td>{html.escape(s['name'])}</td>"
-                   f"<td>{s['size']:,}</td><td>{s['share']:.1%}</td></tr>"
-                   for s in summary["segments"])
-    return ("<!doctype html><meta charset='utf-8'><title>custseg (Spark)</title>"
-            f"<h1>{summary['k']} segments ({html.escape(summary['algorithm'])})</h1>"
-            f"<table><tr><th>id</th><th>name</th><th>size</th><th>share</th></tr>{rows}</table>")
-
+    return render_report(build_report_data(record, files=files, specs={}))
