@@ -3,9 +3,12 @@
 The dict is everything the templates show, and nothing else: personal-data
 columns are reduced to their name, role and reason (never a value), identifiers
 never appear, and figures are stored as plain figure data
-(:mod:`custseg.viz.extract`), not as drawn figures. Another engine (Spark)
-builds the same structure from aggregates and a sample; every section and
-every key is optional and the renderer skips what is absent.
+(:mod:`custseg.viz.extract`), not as drawn figures. Every section comes from
+the run record (:class:`custseg.record.RunRecord`) that both engines fill, so
+the Spark report is this report (without figure data, which needs the rows in
+memory); every section and every key is optional and the renderer skips what
+is absent. A new capability adds its section here in one line, reading the
+record's ``sections`` (see ``tracking`` below).
 
 Structure (top-level keys)::
 
