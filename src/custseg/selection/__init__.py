@@ -21,7 +21,10 @@ The rule (``Segmenter``)
    large one) and "ICL of the mixture at this k" (weight 2; only when a
    mixture was scanned and ICL's own optimum lies at least 3 below the top of
    the range: a mixture whose ICL still improves at the edge is splitting
-   non-Gaussian data and says nothing about k).
+   non-Gaussian data and says nothing about k), and the gap statistic as a vote
+   (weight 1: minus the distance of k from the k that Tibshirani's 1-SE rule picks
+   on that algorithm's gap curve; it pulls away from the coarsest split under
+   overlap and from runaway k on low-dimensional shapes, bench/quality_k.py).
    Highest score wins (ties: smaller k).
    **Eligibility.** A candidate with an empty segment (a mixture leaving a
    component empty, k-means on fewer distinct rows than k) or with a segment
