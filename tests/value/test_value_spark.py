@@ -45,3 +45,28 @@ def test_spark_summary_equals_local(spark):
     assert len(local) == 9 and local["frequency"].sum() == 8
     assert local["holdout_purchases"].sum() > 0  # the cutoff splits some customers
     pd.testing.assert_frame_equal(local.reset_index(drop=True), remote, check_dtype=False)
+
+
+def test_spark_engine_run_on_a_log_has_value(spark, tmp_path):
+    import jsonschema
+
+    from custseg.config import RunConfig
+    from custseg.spark.engine import run_spark
+    from custseg.summary import summary_schema
+    from custseg.value import synthetic_daily
+
+    daily = synthetic_daily(400, seed=0)
+    log = pd.DataFrame({"customer_id": daily["cid"], "order_date":
+                        pd.to_datetime(daily["day"]).dt.strftime("%Y-%m-%d"),
+                        "amount": daily["value"]})
+    path = tmp_path / "orders.csv"
+    log.to_csv(path, index=False)
+    cfg = RunConfig(engine="spark", k=3, algorithms=["kmeans"], stability=False, report=False,
+                    input_kind="transactions", holdout_days=60)
+    summary = run_spark(str(path), cfg, tmp_path / "out", spark=spark)
+    jsonschema.validate(summary, summary_schema())
+    value = summary["value"]
+    assert value["available"] and value["holdout"]["available"]
+    assert sum(s["customers"] for s in value["segments"]) == 400
+    seg = pd.read_csv(tmp_path / "out" / "segments.csv")
+    assert seg["p_alive"].between(0, 1).all() and seg["clv"].notna().all()

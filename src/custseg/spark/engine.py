@@ -91,8 +91,9 @@ class SparkRunResult:
         if "probability" in frame:
             frame["probability"] = frame["probability"].round(4)
         from custseg.tracking import with_control  # `control` column with --holdout
+        from custseg.value.run import with_value  # `clv`, `p_alive` on a log (#18)
 
-        return with_control(frame, self.config)
+        return with_value(with_control(frame, self.config), self)
 
     def record(self):
         """The engine-neutral :class:`custseg.record.RunRecord` of this run."""
@@ -136,6 +137,10 @@ class SparkRunResult:
 
         if (tracking := spark_tracking_section(self)) is not None:
             record.add_section("tracking", tracking)
+        from custseg.value.run import value_summary  # customer value on a log (#18)
+
+        if (value := value_summary(self)) is not None:
+            record.add_section("value", value)
         return record
 
     def summary(self) -> dict[str, Any]:
@@ -238,6 +243,12 @@ def _load(spark, data, config: RunConfig, decisions: list[str]):
             label=renamed.get(config.label, config.label),
             exclude=[renamed.get(c, c) for c in config.exclude] or None)
     customers, transactions, id_default = _customers(spark, raw, config, source, decisions)
+    if transactions is not None:  # customer value (#18): Spark SQL summary, fit locally
+        from custseg.value.run import value_for_run
+        from custseg.value.spark import spark_value
+
+        transactions.value = value_for_run(None, config, transactions, decisions,
+                                           compute=spark_value(spark, raw, transactions))
     return customers.cache(), source, transactions, id_default, config
 
 
