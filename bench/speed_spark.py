@@ -77,7 +77,6 @@ def timed(label: str, fn, results: dict):
 
 def bench_size(spark, n: int, folder: Path, families: set[str]) -> dict:
     from pyspark.ml.clustering import BisectingKMeans, GaussianMixture, KMeans
-    from pyspark.ml.evaluation import ClusteringEvaluator
 
     from custseg.spark import run as spark_run
     from custseg.spark import scan
@@ -118,9 +117,10 @@ def bench_size(spark, n: int, folder: Path, families: set[str]) -> dict:
         timed("GaussianMixture k=6", lambda: GaussianMixture(k=K, seed=0, maxIter=100,
                                                              tol=1e-3).fit(data), res)
     pred = km.transform(data)
-    timed("silhouette (ClusteringEvaluator)", lambda: ClusteringEvaluator(
-        distanceMeasure="squaredEuclidean").evaluate(pred), res)
-    timed("WSS/BSS/CH (one Summarizer pass)", lambda: scan.cluster_stats(pred, dim), res)
+    timed("silhouette (scikit-learn, 5,000-row sample, as the scan)", lambda: scan
+          .SilhouetteSample(data, scan.SILHOUETTE_SAMPLE, 0).silhouette(km), res)
+    timed("WSS/BSS/CH/WB + Davies-Bouldin (two aggregations)",
+          lambda: scan.cluster_stats(pred, dim), res)
     data.unpersist()
     raw.unpersist()
     timed("custseg.spark.run kmeans k=6 (all)", lambda: spark_run(

@@ -79,8 +79,10 @@ def test_run_spark_writes_everything_and_assign_reproduces(spark, tmp_path):
     jsonschema.validate(summary, summary_schema())
     assert summary["engine"] == "spark" and summary["n_rows"] == 1200
     assert {c["algorithm"] for c in summary["candidates"]} == {"kmeans", "gmm"}
-    assert summary["metrics"]["silhouette_spark"] is not None
-    assert "not comparable" in summary["sampling"]["silhouette"]
+    assert summary["metrics"]["silhouette"] is not None
+    assert "as the local engine" in summary["sampling"]["silhouette"]
+    assert summary["selection"]["confidence"] in ("low", "medium", "high")
+    assert summary["selection"]["reason"].startswith(f"Chose {summary['algorithm']} with k=")
     assert sorted(p.name for p in out.iterdir()) == [
         ".custseg-output", "figures", "report.html", "segments.csv", "spark_model",
         "summary.json"]

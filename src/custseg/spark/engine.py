@@ -294,9 +294,12 @@ def _segment(data_vec, dim: int, n: int, config: RunConfig, extra: dict, decisio
     sampled = n > limit
     scan_data = data_vec.sample(fraction=min(1.0, limit / n), seed=config.seed).cache() \
         if sampled else data_vec
-    cands = scan.scan(scan_data, dim, fams, ks, config.seed, progress)
-    chosen, selection = scan.choose(cands, scan_data, min_share=config.min_segment_share,
-                                    use_stability=config.stability, seed=config.seed)
+    # the local engine's rule (custseg.selection.decide) on Spark's candidates table
+    chosen, chosen_result, cands = scan.select(
+        scan_data, dim, fams, ks, config.seed, n_rows=n, min_share=config.min_segment_share,
+        use_stability=config.stability, widen=config.k == RunConfig().k,
+        fixed_k=len(ks) == 1, progress=progress)
+    selection = chosen_result.to_dict()
     if sampled:
         t0 = time.perf_counter()
         final_model = scan.estimator(chosen.algorithm, chosen.k, config.seed).fit(data_vec)
@@ -361,9 +364,9 @@ def _explain(customers, data_vec, prep_model, fit: _Fit, schema, sample, plan,
 # ------------------------------------------------------------------ the account
 def _metrics(fit: _Fit) -> dict[str, Any]:
     final, chosen = fit.final, fit.chosen
-    return {"silhouette_spark": final["silhouette_spark"],
+    return {"silhouette": final.get("silhouette") or chosen.scores.get("silhouette"),
             "calinski_harabasz": final["calinski_harabasz"],
-            "davies_bouldin_rms": final["davies_bouldin_rms"],
+            "davies_bouldin": final["davies_bouldin"],
             "wss": final["wss"], "bss": final["bss"],
             "explained_variance": final["explained_variance"],
             "stability_ari": chosen.scores.get("stability_ari"),
@@ -391,8 +394,8 @@ def _sampling(fit: _Fit, sample, n: int, config: RunConfig) -> dict[str, str]:
         "correlations": f"near-duplicate check on the same {len(sample):,}-row sample",
         "scan": (f"algorithms x k scanned on a seeded sample of about {fit.limit:,} rows; the "
                  "winner refitted on all rows" if fit.sampled else "scan on all rows"),
-        "silhouette": "Spark ClusteringEvaluator, squared Euclidean distance, all rows "
-                      "(not comparable with scikit-learn's silhouette)",
+        "silhouette": f"scikit-learn's silhouette on a seeded sample of at most "
+                      f"{scan.SILHOUETTE_SAMPLE:,} scan rows, as the local engine",
         "medians": "approximate (percentile_approx, accuracy 10000)",
         "stability": f"{scan.REFITS} refits on random halves of the scan data, ARI on those "
                      "rows" if config.stability else "off",

@@ -106,7 +106,7 @@ def save_figures(result, folder: Path) -> list[str]:
     from matplotlib.figure import Figure
 
     files = []
-    metrics = [("silhouette_spark", "Silhouette (Spark, squared Euclidean)"),
+    metrics = [("silhouette", "Silhouette (sampled rows)"),
                ("calinski_harabasz", "Calinski-Harabasz"), ("wss", "Within-segment SS"),
                ("bic", "BIC (mixtures)")]
     fig = Figure(figsize=(10, 7))
