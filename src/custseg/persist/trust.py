@@ -197,6 +197,7 @@ SPARK_CLASSES = frozenset({
     "org.apache.spark.ml.feature.StringIndexerModel",
     "org.apache.spark.ml.feature.OneHotEncoderModel",
     "org.apache.spark.ml.feature.ElementwiseProduct",
+    "org.apache.spark.ml.feature.PCAModel",
     "org.apache.spark.ml.clustering.KMeansModel",
     "org.apache.spark.ml.clustering.BisectingKMeansModel",
     "org.apache.spark.ml.clustering.GaussianMixtureModel",
@@ -208,4 +209,10 @@ SPARK_CLASSES = frozenset({
 SPARK_SQL_FUNCTIONS = frozenset({
     "cast", "try_cast", "least", "greatest", "log1p", "signum", "abs", "datediff",
     "to_date", "try_to_timestamp", "coalesce", "nullif", "trim", "in",
+    # the compiled local preprocessing (spark/prep.py): NaN as NULL, Yeo-Johnson,
+    # unit-sphere coordinates, whole numbers as category text, frequency tables
+    "nanvl", "power", "radians", "cos", "sin", "floor", "try_element_at",
+    "map_from_arrays", "array",
+    # keywords followed by a parenthesis: CASE WHEN (...) THEN (...) ELSE (...)
+    "when", "then", "else", "and", "or", "not",
 })
