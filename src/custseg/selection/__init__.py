@@ -23,7 +23,8 @@ The rule (``Segmenter``)
    the range: a mixture whose ICL still improves at the edge is splitting
    non-Gaussian data and says nothing about k), and the gap statistic as a vote
    (weight 1: minus the distance of k from the k that Tibshirani's 1-SE rule picks
-   on that algorithm's gap curve; it pulls away from the coarsest split under
+   on the k-means gap curve, the same for every algorithm at that k; it pulls
+   away from the coarsest split under
    overlap and from runaway k on low-dimensional shapes, bench/quality_k.py).
    Highest score wins (ties: smaller k).
    **Eligibility.** A candidate with an empty segment (a mixture leaving a
