@@ -151,12 +151,6 @@ class RunConfig:
             from custseg.tracking.holdout import parse_holdout
 
             self.holdout = parse_holdout(self.holdout)
-        if self.previous is not None:
-            self.previous = str(self.previous)
-        if self.holdout is not None:  # "10%", 0.1 or 10 -> 0.1
-            from custseg.tracking.holdout import parse_holdout
-
-            self.holdout = parse_holdout(self.holdout)
         if self.previous is not None:  # checked before any computation
             from custseg.tracking.previous import check_previous_folder
 
