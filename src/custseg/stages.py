@@ -104,3 +104,23 @@ def check_rows(n: int, config, source: dict[str, Any], schema=None) -> None:
     if hi >= n:
         raise InputError(f"--k {hi} is larger than the {n} rows allow", where="--k",
                          fix=f"use a k below {n}, e.g. --k 2-{max(2, min(12, n // 3))}")
+
+
+def add_optional_sections(record, result, tracking: Callable[[Any], Any]):
+    """Add the sections of the optional capabilities to an engine's run record.
+
+    ``tracking`` is the engine's own way to build the "segments over time"
+    section (``--previous`` / ``--holdout``); customer value (#18) is engine-neutral.
+    A new capability adds its section here, once for both engines.
+
+    Example:
+        >>> from custseg.record import RunRecord  # doctest: +SKIP
+        >>> add_optional_sections(record, result, tracking_section)  # doctest: +SKIP
+    """
+    from custseg.value.run import value_summary
+
+    if (section := tracking(result)) is not None:
+        record.add_section("tracking", section)
+    if (value := value_summary(result)) is not None:
+        record.add_section("value", value)
+    return record

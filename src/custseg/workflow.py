@@ -90,17 +90,11 @@ class RunResult:
 
     def record(self):
         """The engine-neutral :class:`custseg.record.RunRecord` of this run."""
+        from custseg.stages import add_optional_sections
         from custseg.summary import local_record
         from custseg.tracking import tracking_section  # --previous / --holdout
 
-        record = local_record(self)
-        if (tracking := tracking_section(self)) is not None:
-            record.add_section("tracking", tracking)
-        from custseg.value.run import value_summary  # customer value on a log (#18)
-
-        if (value := value_summary(self)) is not None:
-            record.add_section("value", value)
-        return record
+        return add_optional_sections(local_record(self), self, tracking_section)
 
     def summary(self) -> dict[str, Any]:
         """The summary.json content (see ``custseg/schema/summary.schema.json``)."""

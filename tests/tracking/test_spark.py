@@ -44,3 +44,8 @@ def test_spark_run_keeps_local_ids_names_and_control(spark, tmp_path):
     assert tracking["migration"]["moved"] == 12
     assert tracking["migration"]["customers_in_both"] == 190
     assert tracking["holdout"]["n_control"] == int(new["control"].sum())
+    migration = pd.read_csv(out / "migration.csv")  # the same table as a local run writes
+    moved = migration[migration["kind"] == "moved"]
+    assert int(moved["customers"].sum()) == 12
+    assert int(migration.loc[migration["kind"].isin(["moved", "stayed"]), "customers"].sum()) \
+        == 190

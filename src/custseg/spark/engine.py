@@ -41,6 +41,8 @@ APPROXIMATIONS = (
     "effect sizes of skewed columns: normal scores of exact ranks up to 50,000 distinct "
     "values, of 2,000 quantile buckets above",
     "column roles, near-duplicates and the dates' units: a pandas sample",
+    "fitted preprocessing values (medians, clip bounds, scales, level shares, PCA): the "
+    "20,000-row sample; which treatment each column gets: whole-table statistics",
     "no surrogate rules and no per-segment stability (they need every row in memory)",
 )
 
@@ -133,15 +135,10 @@ class SparkRunResult:
                                       "method": self.sampling.get("stability")}},
             warnings=list(self.warnings), decisions=list(self.decisions),
             timings=dict(self.timings), approximations=list(APPROXIMATIONS))
+        from custseg.stages import add_optional_sections
         from custseg.tracking.track import spark_tracking_section  # --previous / --holdout
 
-        if (tracking := spark_tracking_section(self)) is not None:
-            record.add_section("tracking", tracking)
-        from custseg.value.run import value_summary  # customer value on a log (#18)
-
-        if (value := value_summary(self)) is not None:
-            record.add_section("value", value)
-        return record
+        return add_optional_sections(record, self, spark_tracking_section)
 
     def summary(self) -> dict[str, Any]:
         """summary.json content (valid against ``custseg/schema/summary.schema.json``)."""

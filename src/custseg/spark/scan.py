@@ -39,17 +39,7 @@ import numpy as np
 import pandas as pd
 
 from custseg.exceptions import ConfigError
-from custseg.selection import SelectionResult
-from custseg.selection.decide import (
-    MIN_SEGMENT_CUSTOMERS,
-    MIN_SEGMENT_SHARE,
-    DecideOptions,
-    choose,
-    judge,
-    rank,
-    stability_targets,
-    widen_to,
-)
+from custseg.selection import SelectionResult, decide
 
 #: custseg algorithm name -> MLlib family used for it.
 SPARK_ALGORITHMS = {"kmeans": "kmeans", "minibatch_kmeans": "kmeans",
@@ -324,8 +314,8 @@ def candidates_table(candidates: list[Candidate]) -> pd.DataFrame:
 
 
 def select(data, n_features: int, fams: list[str], ks: list[int], seed: int, *,
-           n_rows: int | None = None, min_share: float = MIN_SEGMENT_SHARE,
-           min_customers: int = MIN_SEGMENT_CUSTOMERS, use_stability: bool = True,
+           n_rows: int | None = None, min_share: float = decide.MIN_SEGMENT_SHARE,
+           min_customers: int = decide.MIN_SEGMENT_CUSTOMERS, use_stability: bool = True,
            widen: bool = False, fixed_k: bool = False,
            silhouette_sample: int = SILHOUETTE_SAMPLE,
            progress=None) -> tuple[Candidate, SelectionResult, list[Candidate]]:
@@ -338,29 +328,29 @@ def select(data, n_features: int, fams: list[str], ks: list[int], seed: int, *,
     """
     n_scan = data.count()
     n_rows = n_scan if n_rows is None else int(n_rows)
-    options = DecideOptions(min_segment_share=min_share, min_segment_customers=min_customers,
+    options = decide.DecideOptions(min_segment_share=min_share, min_segment_customers=min_customers,
                             n_rows=n_rows, fixed_k=fixed_k)
     sil = SilhouetteSample(data, silhouette_sample, seed, n_scan)
     widened = None
     try:
         cands = scan(data, n_features, fams, ks, seed, progress, sil)
-        table = rank(candidates_table(cands), options)
-        new_hi = widen_to(table, ks, n_scan) if widen else None
+        table = decide.rank(candidates_table(cands), options)
+        new_hi = decide.widen_to(table, ks, n_scan) if widen else None
         if new_hi is not None:
             extra = list(range(max(ks) + 1, new_hi + 1))
             cands += scan(data, n_features, fams, extra, seed, progress, sil)
             widened = {"from": int(max(ks)), "to": int(new_hi)}
-            table = rank(candidates_table(cands), options)
+            table = decide.rank(candidates_table(cands), options)
     finally:
         sil.close()
     if use_stability:
-        for i in stability_targets(table):
+        for i in decide.stability_targets(table):
             c = cands[i]
             aris = stability(c.algorithm, c.k, c.model, data, seed)
             c.scores["stability_ari"] = float(np.mean(aris))
             c.scores["stability_ari_runs"] = aris
             table.loc[i, "stability"] = c.scores["stability_ari"]
-    decision = choose(table, options)
+    decision = decide.choose(table, options)
     chosen = next(c for c in cands if c.algorithm == decision.algorithm
                   and c.k == decision.k)
     runner = decision.runner_up
@@ -370,6 +360,6 @@ def select(data, n_features: int, fams: list[str], ks: list[int], seed: int, *,
                             and c.k == runner["k"])
     # sizes on the scan data, rescaled to the whole table so shares and counts refer to it
     scale = n_rows / max(sum(chosen.sizes), 1)
-    result = judge(decision, widened=widened,
+    result = decide.judge(decision, widened=widened,
                    sizes=[round(s * scale) for s in chosen.sizes], runner_sizes=runner_sizes)
     return chosen, result, cands

@@ -60,6 +60,9 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True) -> Path:
             files = [notes["segments"].split(" ")[0], "summary.json", "report.html",
                      "figures/", MODEL_DIR + "/"]
             (staging / "report.html").write_text(render(record, files), encoding="utf-8")
+        from custseg.tracking import write_migration  # migration.csv with --previous
+
+        write_migration(result, staging)
         write_summary(record.to_summary(), staging / "summary.json")
     return out_dir
 

@@ -55,50 +55,53 @@ class Migration:
         names = self.previous_names if previous else self.names
         return names.get(int(sid), f"segment {sid}")
 
+    def _total_value(self) -> float:
+        return float(self.value.to_numpy().sum()) if self.value is not None else 0.0
+
+    def _paths(self):
+        """(from, to, customers, size of from) for every path with customers on it."""
+        for a in self.counts.index:
+            size = max(int(self.counts.loc[a].sum()), 1)
+            for b in self.counts.columns:
+                if count := int(self.counts.loc[a, b]):
+                    yield a, b, count, size
+
     def flows(self, n: int = MAX_FLOWS) -> list[dict[str, Any]]:
         """The largest moves between different segments, with a sentence each."""
-        total_value = float(self.value.to_numpy().sum()) if self.value is not None else 0.0
+        total_value = self._total_value()
         rows = []
-        for a in self.counts.index:
-            size = int(self.counts.loc[a].sum())
-            for b in self.counts.columns:
-                count = int(self.counts.loc[a, b])
-                if a == b or count == 0:
-                    continue
-                value = float(self.value.loc[a, b]) if self.value is not None else None
-                share_value = value / total_value if value is not None and total_value > 0 \
-                    else None
-                text = (f"{count:,} {self._name(a, True)} ({a}) became "
-                        f"{self._name(b, False)} ({b}): {count / max(size, 1):.0%} of "
-                        f"{self._name(a, True)}")
-                if share_value is not None:  # the current run's value (its money column)
-                    text += (f", holding {share_value:.1%} of this run's "
-                             f"{self.value_column or 'value'}")
-                rows.append({"from": int(a), "to": int(b), "customers": count,
-                             "share_of_from": count / max(size, 1), "value": value,
-                             "value_share": share_value, "text": text})
+        for a, b, count, size in self._paths():
+            if a == b:
+                continue
+            value = float(self.value.loc[a, b]) if self.value is not None else None
+            share_value = value / total_value if value is not None and total_value > 0 \
+                else None
+            text = (f"{count:,} {self._name(a, True)} ({a}) became "
+                    f"{self._name(b, False)} ({b}): {count / size:.0%} of "
+                    f"{self._name(a, True)}")
+            if share_value is not None:  # the current run's value (its money column)
+                text += (f", holding {share_value:.1%} of this run's "
+                         f"{self.value_column or 'value'}")
+            rows.append({"from": int(a), "to": int(b), "customers": count,
+                         "share_of_from": count / size, "value": value,
+                         "value_share": share_value, "text": text})
         rows.sort(key=lambda r: (-r["customers"], r["from"], r["to"]))
         return rows[:n]
 
     def to_frame(self) -> pd.DataFrame:
         """migration.csv: one row per path, then newcomers and leavers."""
-        total_value = float(self.value.to_numpy().sum()) if self.value is not None else 0.0
+        total_value = self._total_value()
         rows = []
-        for a in self.counts.index:
-            size = int(self.counts.loc[a].sum())
-            for b in self.counts.columns:
-                count = int(self.counts.loc[a, b])
-                if not count:
-                    continue
-                row = {"kind": "stayed" if a == b else "moved", "from_segment": int(a),
-                       "from_name": self._name(a, True), "to_segment": int(b),
-                       "to_name": self._name(b, False), "customers": count,
-                       "share_of_from": round(count / max(size, 1), 4)}
-                if self.value is not None:
-                    v = float(self.value.loc[a, b])
-                    row["value"] = round(v, 2)
-                    row["value_share"] = round(v / total_value, 4) if total_value > 0 else None
-                rows.append(row)
+        for a, b, count, size in self._paths():
+            row = {"kind": "stayed" if a == b else "moved", "from_segment": int(a),
+                   "from_name": self._name(a, True), "to_segment": int(b),
+                   "to_name": self._name(b, False), "customers": count,
+                   "share_of_from": round(count / size, 4)}
+            if self.value is not None:
+                v = float(self.value.loc[a, b])
+                row["value"] = round(v, 2)
+                row["value_share"] = round(v / total_value, 4) if total_value > 0 else None
+            rows.append(row)
         for b, count in sorted(self.newcomers.items()):
             rows.append({"kind": "new", "from_segment": None, "from_name": "(not in previous)",
                          "to_segment": int(b), "to_name": self._name(b, False),

@@ -39,6 +39,7 @@ from custseg.tracking.migration import Migration, migrate
 from custseg.tracking.previous import PreviousRun, read_previous
 
 _CACHE = "_custseg_tracking"
+_MIGRATION = "_custseg_migration"  # Spark runs: the Migration behind the section, for the CSV
 
 
 # ------------------------------------------------------------------ before explain
@@ -132,14 +133,16 @@ class Tracking:
         return out
 
 
+def _asked(config) -> bool:
+    """Whether the run asked for tracking (--previous or --holdout)."""
+    return bool(getattr(config, "previous", None) or getattr(config, "holdout", None))
+
+
 def tracking_for(result) -> Tracking | None:
     """The run's :class:`Tracking` (None without --previous and --holdout); computed once."""
-    cached = result.__dict__.get(_CACHE)
-    if cached is not None:
-        return cached
+    if _CACHE in result.__dict__ or not _asked(result.config):
+        return result.__dict__.get(_CACHE)  # computed once; None when not asked for
     config = result.config
-    if not getattr(config, "previous", None) and not getattr(config, "holdout", None):
-        return None
     notes: list[str] = []
     previous = matching = migration = drift = None
     labels = np.asarray(result.labels, dtype=int)
@@ -277,13 +280,17 @@ def with_control(table: pd.DataFrame, config, keys: np.ndarray | None = None) ->
 
 def write_migration(result, folder: str | Path) -> Path | None:
     """Write migration.csv into ``folder`` (a staging folder) when there is a migration."""
-    tracking = tracking_for(result)
-    if tracking is None or tracking.migration is None:
+    if _MIGRATION in result.__dict__:  # a Spark run (spark_tracking_section ran)
+        migration = result.__dict__[_MIGRATION]
+    else:
+        tracking = tracking_for(result)
+        migration = tracking.migration if tracking is not None else None
+    if migration is None:
         return None
     from custseg.safe_csv import write_csv
 
     path = Path(folder) / "migration.csv"
-    write_csv(tracking.migration.to_frame(), path)
+    write_csv(migration.to_frame(), path)
     return path
 
 
@@ -337,12 +344,10 @@ def spark_tracking_section(result) -> dict[str, Any] | None:
     table (id and segment: a small table once segments exist), PSI of shares,
     feature shifts of the segments' medians and the control group.
     """
-    cached = result.__dict__.get(_CACHE)
-    if cached is not None:
-        return cached
+    if _CACHE in result.__dict__ or not _asked(result.config):
+        return result.__dict__.get(_CACHE)  # computed once; None when not asked for
+    result.__dict__[_MIGRATION] = None  # set below when there is a migration
     config = result.config
-    if not getattr(config, "previous", None) and not getattr(config, "holdout", None):
-        return None
     table = result.segments_table()
     labels = table["segment"].to_numpy(dtype=int)
     out: dict[str, Any] = {"notes": ["Spark engine: segments matched on their profiles in "
@@ -359,6 +364,7 @@ def spark_tracking_section(result) -> dict[str, Any] | None:
                                 previous_id=prev.id_column, previous_names=prev.names,
                                 names=dict(result.names))
             out["migration"] = migration.to_dict()
+            result.__dict__[_MIGRATION] = migration
         else:
             out["notes"].append("no migration table: it needs a customer id column in both "
                                 "runs")

@@ -16,15 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from custseg.viz._common import (
-    mpl_text,
-    new_axes,
-    plotly_layout,
-    segment_colour,
-    segment_label,
-    shorten,
-    web_text,
-)
+from custseg.viz import _common as common
 
 
 def dendrogram_data(linkage_matrix, p: int = 30, k: int | None = None) -> dict:
@@ -50,17 +42,17 @@ def dendrogram_data(linkage_matrix, p: int = 30, k: int | None = None) -> dict:
 
 def plot_dendrogram(tree: dict, *, note: str = "", ax=None):
     """Draw :func:`dendrogram_data` with the cut that gives the chosen k."""
-    fig, axis = new_axes(ax, figsize=(7.5, 4.0))
+    fig, axis = common.new_axes(ax, figsize=(7.5, 4.0))
     for xs, ys in zip(tree["icoord"], tree["dcoord"], strict=True):
         axis.plot(xs, ys, color="#1f4e79", lw=1.1)
     leaves = tree["leaves"]
-    axis.set_xticks(5 + 10 * np.arange(len(leaves)), [mpl_text(v) for v in leaves],
+    axis.set_xticks(5 + 10 * np.arange(len(leaves)), [common.mpl_text(v) for v in leaves],
                     rotation=90, fontsize=7)
     if tree.get("cut") is not None:
         axis.axhline(tree["cut"], color="#d62728", ls="--", lw=1, label="cut for chosen k")
         axis.legend(fontsize=8, frameon=False)
     axis.set_ylabel("merge distance")
-    axis.set_title(mpl_text("Dendrogram (top merges; leaf sizes in brackets)"
+    axis.set_title(common.mpl_text("Dendrogram (top merges; leaf sizes in brackets)"
                             + (f"\n{note}" if note else "")), fontsize=10)
     axis.grid(axis="y", alpha=0.3)
     return fig
@@ -78,10 +70,10 @@ def plotly_dendrogram(tree: dict):
     if tree.get("cut") is not None:
         fig.add_hline(y=tree["cut"], line={"color": "#d62728", "dash": "dash"},
                       annotation_text="cut for chosen k", annotation_position="top right")
-    fig.update_layout(**plotly_layout(
+    fig.update_layout(**common.plotly_layout(
         height=400, yaxis={"title": "merge distance"},
         xaxis={"tickvals": (5 + 10 * np.arange(len(leaves))).tolist(),
-               "ticktext": [web_text(v) for v in leaves], "tickangle": -90}))
+               "ticktext": [common.web_text(v) for v in leaves], "tickangle": -90}))
     return fig
 
 
@@ -106,14 +98,15 @@ def certainty_histogram(probability, labels, bins: int = 20) -> dict:
 
 def plot_certainty(hist: dict, names: Mapping[int, str] | None = None, *, ax=None):
     """Stacked histogram of each customer's highest membership probability."""
-    fig, axis = new_axes(ax, figsize=(6.6, 3.6))
+    fig, axis = common.new_axes(ax, figsize=(6.6, 3.6))
     edges = np.asarray(hist["edges"], dtype=float)
     bottom = np.zeros(len(edges) - 1)
     for seg, counts in hist["counts"].items():
         counts = np.asarray(counts, dtype=float)
         axis.stairs(bottom + counts, edges, baseline=bottom.copy(), fill=True,
-                    color=segment_colour(int(seg)),
-                    label=mpl_text(shorten(segment_label(int(seg), names), 30)))
+                    color=common.segment_colour(int(seg)),
+                    label=common.mpl_text(
+                        common.shorten(common.segment_label(int(seg), names), 30)))
         bottom += counts
     axis.axvline(0.8, color="grey", ls=":", lw=1)
     axis.set_xlim(0, 1)
@@ -132,13 +125,13 @@ def plotly_certainty(hist: dict, names: Mapping[int, str] | None = None):
     centres = ((edges[:-1] + edges[1:]) / 2).round(4).tolist()
     fig = go.Figure()
     for seg, counts in hist["counts"].items():
-        label = web_text(shorten(segment_label(int(seg), names), 36))
+        label = common.web_text(common.shorten(common.segment_label(int(seg), names), 36))
         fig.add_bar(x=centres, y=list(counts), width=float(np.diff(edges)[0]), name=label,
-                    marker={"color": segment_colour(int(seg))},
+                    marker={"color": common.segment_colour(int(seg))},
                     hovertemplate=f"{label}<br>probability ≈ %{{x:.2f}}: %{{y:,}} customers"
                                   "<extra></extra>")
     fig.add_vline(x=0.8, line={"color": "grey", "dash": "dot"})
-    fig.update_layout(**plotly_layout(height=360, barmode="stack",
+    fig.update_layout(**common.plotly_layout(height=360, barmode="stack",
                                       xaxis={"title": "probability of the assigned segment",
                                              "range": [0, 1]},
                                       yaxis={"title": "customers"}))
