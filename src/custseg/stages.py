@@ -113,9 +113,10 @@ def add_optional_sections(record, result, tracking: Callable[[Any], Any]):
     section (``--previous`` / ``--holdout``); customer value (#18) is engine-neutral.
     A new capability adds its section here, once for both engines.
 
-    Example:
-        >>> from custseg.record import RunRecord  # doctest: +SKIP
-        >>> add_optional_sections(record, result, tracking_section)  # doctest: +SKIP
+    Example (inside an engine's ``record()``; a whole run, so not a doctest)::
+
+        from custseg.tracking import tracking_section
+        record = add_optional_sections(local_record(result), result, tracking_section)
     """
     from custseg.value.run import value_summary
 

@@ -97,11 +97,11 @@ class Plan:
 def spark_stats(frame, schema, sample, keep=()) -> list[ColumnStats]:
     """:class:`ColumnStats` of every schema column: one aggregation plus the sample.
 
-    Example
-    -------
-    >>> stats = spark_stats(frame, schema, sample)  # doctest: +SKIP
-    >>> stats[0].n_rows == frame.count()  # doctest: +SKIP
-    True
+    Example (needs a Spark session, so not a doctest; tests/spark/test_parity_preprocess.py
+    runs it)::
+
+        stats = spark_stats(frame, schema, sample)
+        stats[0].n_rows == frame.count()   # True
     """
     types = dict(frame.dtypes)
     wanted = {c.name for c in schema if c.role in FEATURE_ROLES or c.name in keep}

@@ -62,11 +62,10 @@ def profile(frame, features: list[str], schema, sample: pd.DataFrame, plan=None,
     ``plan`` the Spark preprocessing plan (its ``numeric`` SQL expressions give
     dates as day counts).
 
-    Example
-    -------
-    >>> prof = profile(scored, ["age", "spend"], schema, sample)  # doctest: +SKIP
-    >>> prof.top_features(0)[0]["feature"]  # doctest: +SKIP
-    'age'
+    Example (needs a Spark session, so not a doctest; tests/spark/test_parity_run.py runs it)::
+
+        prof = profile(scored, ["age", "spend"], schema, sample)
+        prof.top_features(0)[0]["feature"]   # 'age'
     """
     kinds = _kinds(sample, features, schema)
     numeric = [f for f, k in kinds.items() if k in ("numeric", "latitude", "longitude",
