@@ -30,7 +30,7 @@ Example
 >>> result = run(make_customers(300, k=3, seed=0), k=3, algorithms=["kmeans"])
 >>> out = write_outputs(result, pathlib.Path(tempfile.mkdtemp()) / "out", report=False)
 >>> sorted(p.name for p in out.iterdir())
-['.custseg-output', 'figures', 'model.skops', 'segments.csv', 'summary.json']
+['.custseg-output', 'model.skops', 'segments.csv', 'summary.json']
 """
 
 from __future__ import annotations
@@ -401,10 +401,14 @@ def guarded_output(out: str | Path, *, inputs: Iterable[str | Path | None] = (),
 
 # ------------------------------------------------------------------ writing
 def write_outputs(result, out_dir: str | Path, *, report: bool = True,
-                  figures: bool = True) -> Path:
-    """Write segments.csv, summary.json, figures/, report.html and model.skops.
+                  figures: bool = False) -> Path:
+    """Write segments.csv, summary.json, report.html, model.skops and, on request, figures/.
 
-    Returns the output folder.
+    ``figures=True`` also saves the report's figures as PNG files (for slides).
+    They are off by default: matplotlib needs 0.3-0.6 s a figure on this
+    project's 2-core reference machine, 6 s of a 24 s run on a 9k-row table
+    (issue 20), and the report already draws every figure (each has a PNG
+    download button). Returns the output folder.
     """
     from custseg.persist.model import save_model
     from custseg.reproducible import make_skops_reproducible
@@ -419,7 +423,6 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         write_csv(table, staging / "segments.csv", float_format="%.4f")
         save_model(result.model, staging / "model.skops")
         make_skops_reproducible(staging / "model.skops")
-        (staging / "figures").mkdir()
         figure_files: list[str] = []
         specs = None
         if figures or report:  # figure data computed once, shared by PNGs and report
@@ -429,6 +432,7 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         if figures:
             from custseg.viz import save_figures
 
+            (staging / "figures").mkdir()
             figure_files = [p.name for p in save_figures(result, staging / "figures",
                                                          specs=specs)]
         if report:

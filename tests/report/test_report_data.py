@@ -124,7 +124,7 @@ def test_report_without_model_selection(main_result):
 def test_write_outputs_writes_report_and_figures(evil_result, tmp_path):
     from custseg.outputs import write_outputs
 
-    out = write_outputs(evil_result, tmp_path / "out")
+    out = write_outputs(evil_result, tmp_path / "out", figures=True)
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "&lt;script&gt;alert(3)" in html
     pngs = sorted(p.name for p in (out / "figures").iterdir())

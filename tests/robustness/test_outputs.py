@@ -27,7 +27,8 @@ from custseg.exceptions import ConfigError
 from custseg.outputs import MARKER, clean_leftovers, output_lock, staged_output
 from tests.cli.helpers import invoke
 
-FAST = ("--algorithms", "kmeans", "--no-report", "--no-stability", "--k", "3", "--seed", "4")
+FAST = ("--algorithms", "kmeans", "--no-report", "--no-stability", "--k", "3", "--seed", "4",
+        "--figures")  # PNGs on: their folder's mode and their bytes are checked below
 MARKER_JSON = json.dumps({"tool": "custseg", "version": "0.0.9"})
 
 

@@ -117,8 +117,10 @@ def run(
                                                 "[default: the free cores for OpenMP, one "
                                                 "for BLAS].")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
-    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG "
-                                          "figures (the report draws its own).")] = True,
+    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Also write the "
+                                          "report's figures as PNG files in figures/, for "
+                                          "slides (several seconds; the report draws every "
+                                          "figure itself).")] = False,
     no_stability: Annotated[bool, typer.Option("--no-stability",
                                                help="Skip bootstrap stability.")] = False,
     min_segment_share: Annotated[float | None, typer.Option(
@@ -192,7 +194,7 @@ def run(
     _report_done(summary, out_dir, as_json, quiet)
 
 
-def _execute(input: Path, cfg, out_dir: Path, quiet: bool, figures: bool = True) -> dict:
+def _execute(input: Path, cfg, out_dir: Path, quiet: bool, figures: bool = False) -> dict:
     from custseg._threads import thread_limits
 
     if cfg.engine == "spark":
@@ -236,7 +238,7 @@ def demo(
             if not quiet:
                 say(f"Demo data written to {data_file} (custseg.datasets."
                     "make_customers(3000, k=5, seed=42)); segmenting it...", err=True)
-            summary = _execute(data_file, RunConfig(seed=42), out, quiet)
+            summary = _execute(data_file, RunConfig(seed=42), out, quiet, figures=True)
     except Exception as error:
         raise typer.Exit(fail(error, debug)) from None
     _report_done(summary, out, as_json, quiet)

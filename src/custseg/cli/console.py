@@ -88,6 +88,7 @@ def print_segments(summary: dict, out_dir: str) -> None:
         out_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     outputs = summary.get("outputs", {})
     files = ["segments.csv", "summary.json"] + (["report.html"] if outputs.get("report", True)
-                                                else []) + ["figures/", "model.skops"]
+                                                else []) + (
+        ["figures/"] if outputs.get("figures") else []) + ["model.skops"]
     out_console.print(f"Files written to [bold]{escape(out_dir)}[/]: {', '.join(files)}",
                       soft_wrap=True)
