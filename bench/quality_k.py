@@ -36,8 +36,19 @@ BIC, ICL on mixture rows) whose choice has the best mean ARI in that family.
 Tuning / held-out split: a dataset is in the tuning half when the first byte of
 md5(name) is even, held-out otherwise (printed per dataset).
 
+MST and density candidates (issue #21, "measure before adding to the defaults";
+with ``--genie``): on the cached matrix, Genie (``genieclust``, Gini
+threshold 0.3) for every k of the scan and HDBSCAN (custseg's defaults, own k);
+their near-neighbour indices (WCNN, DuNN of ``custseg.selection._validity``) next
+to those of every scanned candidate, cached in ``<key>.genie.npz`` (about a second
+per dataset, once). Printed as anchors (``genie@true``, ``hdbscan``) and as
+switch rules replayed on top of the production choice (``G:...`` columns, see
+:func:`genie_switch`); none of them is in the product.
+
     nice .venv/bin/python bench/quality_k.py --scan        # build the cache (slow)
     nice .venv/bin/python bench/quality_k.py               # replay from the cache (fast)
+    .venv/bin/python bench/quality_k.py --genie            # + Genie/HDBSCAN columns per family
+    .venv/bin/python bench/quality_k.py --only none --genie-synthetic  # false Genie switches
     .venv/bin/python bench/quality_k.py --only franti,blobs --scan   # the old numbers
 """
 
@@ -399,6 +410,195 @@ def _km_cached(d: dict) -> float:
     return ari
 
 
+# --------------------------------------------------------------------- Genie / HDBSCAN
+GENIE_GINI = 0.3  # genieclust's default
+
+
+def genie_side(d: dict) -> dict:
+    """Genie labels per k, HDBSCAN labels and the near-neighbour indices of every
+    partition (scanned candidates and Genie), cached next to the scan."""
+    path = CACHE / f"{d['key']}.genie.npz"
+    if path.exists():
+        z = np.load(path, allow_pickle=False)
+        names = [str(x) for x in z["names"]]
+        return {"genie": {int(k): z["genie"][i] for i, k in enumerate(z["genie_k"])},
+                "hdbscan": z["hdbscan"],
+                "nn": {n: (float(w), float(u)) for n, w, u in zip(names, z["wcnn"], z["dunn"],
+                                                                 strict=True)}}
+    import genieclust
+
+    from custseg.models import make_model
+    from custseg.selection._validity import NeighbourGraph
+
+    X = d["X"]
+    ks = list(range(2, int(d["table"]["k"].max()) + 1))
+    mat = genieclust.Genie(n_clusters=max(ks), gini_threshold=GENIE_GINI,
+                           coarser=True).fit(X).labels_matrix_
+    genie = {k: np.asarray(mat[k - 1], dtype=np.int16) for k in ks}
+    hdb = np.asarray(make_model("hdbscan", 2, random_state=0).fit(X).labels_, dtype=np.int16)
+    graph = NeighbourGraph(X, random_state=0)
+    parts = {f"{a}|{k}": lab for (a, k), lab in d["labels"].items()}
+    parts.update({f"genie|{k}": lab for k, lab in genie.items()})
+    parts["hdbscan|0"] = hdb
+    names = sorted(parts)
+    wcnn = [graph.wcnn(parts[n]) for n in names]
+    dunn = [graph.dunn_nn(parts[n]) for n in names]
+    np.savez_compressed(path, genie=np.vstack([genie[k] for k in ks]), genie_k=np.array(ks),
+                        hdbscan=hdb, names=np.array(names), wcnn=np.array(wcnn),
+                        dunn=np.array(dunn))
+    return genie_side(d)
+
+
+def _purity(fine: np.ndarray, coarse: np.ndarray) -> float:
+    """Share of rows whose ``fine`` segment lies mostly in their ``coarse`` segment
+    (1 = ``fine`` refines ``coarse``: its segments are pieces of the coarse ones)."""
+    return sum(int(np.bincount(coarse[fine == f]).max()) for f in np.unique(fine)) / len(fine)
+
+
+def _eligible(d: dict, lab: np.ndarray) -> bool:
+    opts = _options(d["meta"])
+    sizes = np.bincount(lab[lab >= 0])
+    return bool(len(sizes) >= 2 and sizes.min() > 0 and
+                sizes.min() / len(lab) >= opts.min_segment_share - 1e-12 and
+                sizes.min() >= (opts.min_segment_customers if opts.n_rows else 0))
+
+
+def genie_switch(d: dict, side: dict, *, ratio: float = 5.0, wcnn_min: float = 0.95,
+                 max_dims: int | None = 3, purity_max: float | None = 0.97) -> tuple[np.ndarray,
+                                                                                  int | None]:
+    """Production choice, replaced by a Genie partition when the near-neighbour
+    indices say Genie follows gaps that the centroid candidates cut through.
+
+    Genie at k qualifies when it is eligible (floors), its WCNN is at least
+    ``wcnn_min`` and its DuNN is at least ``ratio`` times the best DuNN of the
+    scanned candidates at the same k; the qualifying k with the largest ratio wins,
+    unless the production partition refines it (purity >= ``purity_max``: the
+    centroid segments are pieces of the Genie groups, as k-means blobs inside
+    gap-separated groups of blobs are) or the data have more than ``max_dims``
+    columns. Returns (labels, Genie k or None when the production choice stays).
+    """
+    algo, k = replay(d)
+    base = d["labels"][(algo, k)]
+    if max_dims is not None and d["X"].shape[1] > max_dims:
+        return base, None
+    best = None
+    for kg, lab in side["genie"].items():
+        w, u = side["nn"][f"genie|{kg}"]
+        others = [side["nn"][f"{a}|{kk}"][1] for (a, kk) in d["labels"] if kk == kg]
+        others = [x for x in others if not np.isnan(x)]
+        if not others or not _eligible(d, lab) or not w >= wcnn_min or np.isnan(u):
+            continue
+        c = max(others)
+        r = np.inf if (c == 0 or (np.isinf(u) and np.isfinite(c))) else (
+            np.nan if np.isinf(u) else u / c)
+        if np.isnan(r) or r < ratio:
+            continue
+        if purity_max is not None and _purity(base, lab) >= purity_max:
+            continue
+        if best is None or r > best[0]:
+            best = (r, kg)
+    return (base, None) if best is None else (side["genie"][best[1]], best[1])
+
+
+#: switch rules measured as columns (name -> keyword arguments of genie_switch)
+GENIE_RULES = {
+    "G:<=3d": {},                               # the candidate rule
+    "G:nogate": {"max_dims": None},             # without the dimension gate
+    "G:nopur": {"purity_max": None},            # without the refinement test
+    "G:r3": {"ratio": 3.0},                     # a looser margin
+}
+
+
+def genie_columns(d: dict) -> dict[str, float]:
+    """Anchors and switch rules for one dataset (ARI; switches counted separately)."""
+    side = genie_side(d)
+    out: dict[str, float] = {}
+    if d["refs"]:
+        tk = [t for t in true_ks(d["refs"]) if t in side["genie"]]
+        out["genie@true"] = max((best_ari(d["refs"], side["genie"][t]) for t in tk),
+                                default=float("nan"))
+        out["hdbscan"] = best_ari(d["refs"], side["hdbscan"])
+    for name, kw in GENIE_RULES.items():
+        lab, kg = genie_switch(d, side, **kw)
+        out[f"{name}#"] = float(kg is not None)
+        out[name] = best_ari(d["refs"], lab) if d["refs"] else float(
+            len(np.unique(lab)) if kg is not None else np.nan)
+    return out
+
+
+def summarise_genie(results: list[dict]) -> None:
+    """Mean ARI per family and half: production, K-means at the true k, the Genie and
+    HDBSCAN anchors and each switch rule (n switched in brackets)."""
+    print("\n== Genie / HDBSCAN (measured, not in the product) ==")
+    groups: dict[tuple, list[dict]] = {}
+    for r in results:
+        if "genie" not in r:
+            continue
+        fam = r["family"] if r["family"] != "overlap" else "overlap"
+        groups.setdefault((fam, r["split"]), []).append(r)
+        groups.setdefault((fam, "all"), []).append(r)
+    cols = ["genie@true", "hdbscan", *GENIE_RULES]
+    print(f"{'family':10s} {'half':8s} {'n':>3s} {'prod':>6s} {'km@true':>7s} " +
+          " ".join(f"{c:>12s}" for c in cols))
+    for (fam, half), rs in sorted(groups.items()):
+        if "ari" not in rs[0]:
+            sw = {c: int(sum(r["genie"][f"{c}#"] for r in rs)) for c in GENIE_RULES}
+            print(f"{fam:10s} {half:8s} {len(rs):3d} switched: {sw}")
+            continue
+        vals = [f"{np.mean([r['genie'][c] for r in rs]):6.3f}" +
+                (f" ({int(sum(r['genie'][c + '#'] for r in rs)):2d})" if c in GENIE_RULES
+                 else "     ") for c in cols]
+        print(f"{fam:10s} {half:8s} {len(rs):3d} {np.mean([r['ari'] for r in rs]):6.3f} "
+              f"{np.mean([r['km'] for r in rs]):7.3f} " + " ".join(f"{v:>12s}" for v in vals))
+    if any(r["family"] == "overlap" for r in results if "genie" in r):
+        ov = [r for r in results if r["family"] == "overlap" and "genie" in r]
+        print("overlap median ARI: prod {:.3f}, ".format(np.median([r["ari"] for r in ov])) +
+              ", ".join(f"{c} {np.median([r['genie'][c] for r in ov]):.3f}"
+                        for c in GENIE_RULES))
+
+
+def synthetic_check(n_sets: int = 80, ratio: float = 5.0, wcnn_min: float = 0.95,
+                    purity_max: float = 0.97) -> None:
+    """False switches of the ``G:<=3d`` rule on 2-D/3-D Gaussian mixtures (convex
+    groups: Genie should never be preferred). k-means at the true k stands in for
+    the production choice (no scan: this runs in about a minute)."""
+    import genieclust
+    from sklearn.datasets import make_blobs
+
+    from custseg.selection._validity import NeighbourGraph
+
+    rng = np.random.RandomState(1)
+    switched, deltas = 0, []
+    for i in range(n_sets):
+        dim, k, std = 2 + i % 2, 2 + rng.randint(7), (0.5, 1.0, 1.5, 2.5)[i % 4]
+        n = int(rng.choice([500, 1500, 3000]))
+        X, y = make_blobs(n, n_features=dim, centers=k, cluster_std=std,
+                          center_box=(-10, 10), random_state=i)
+        X = (X - X.mean(0)) / X.std()
+        graph = NeighbourGraph(X, random_state=0)
+        mat = genieclust.Genie(n_clusters=12, gini_threshold=GENIE_GINI,
+                               coarser=True).fit(X).labels_matrix_
+        base = KMeans(k, n_init=3, random_state=0).fit_predict(X)
+        best = None
+        for kg in range(2, 13):
+            lab = mat[kg - 1]
+            if np.bincount(lab).min() < max(10, 0.02 * n) or graph.wcnn(lab) < wcnn_min:
+                continue
+            u = graph.dunn_nn(lab)
+            c = graph.dunn_nn(KMeans(kg, n_init=3, random_state=0).fit_predict(X))
+            r = np.inf if (c == 0 or (np.isinf(u) and np.isfinite(c))) else (
+                np.nan if np.isinf(u) else u / c)
+            if np.isnan(r) or r < ratio or _purity(base, lab) >= purity_max:
+                continue
+            if best is None or r > best[0]:
+                best = (r, lab)
+        if best is not None:
+            switched += 1
+            deltas.append(adjusted_rand_score(y, best[1]) - adjusted_rand_score(y, base))
+    print(f"\nsynthetic 2-D/3-D Gaussian mixtures: {switched}/{n_sets} switched to Genie "
+          f"(ARI change {np.round(deltas, 3).tolist()})")
+
+
 def summarise(results: list[dict], label: str) -> None:
     print(f"\n== {label} ==")
     groups: dict[tuple, list[dict]] = {}
@@ -438,6 +638,10 @@ def main() -> None:
     ap.add_argument("--stability", action="store_true", help="stability refits in the scan")
     ap.add_argument("--verbose", action="store_true", help="one line per dataset")
     ap.add_argument("--match", default="", help="only cache keys containing this text")
+    ap.add_argument("--genie", action="store_true",
+                    help="Genie/HDBSCAN anchors and switch rules (cached after the first run)")
+    ap.add_argument("--genie-synthetic", action="store_true",
+                    help="false switches of the Genie rule on 2-D/3-D Gaussian mixtures")
     args = ap.parse_args()
     CapturingSegmenter.scan_stability = args.stability
     parts = set(args.only.split(","))
@@ -459,6 +663,8 @@ def main() -> None:
         r = evaluate(d)
         if d["refs"]:
             r["km"] = _km_cached(d)
+        if args.genie:
+            r["genie"] = genie_columns(d)
         results.append(r)
         if args.verbose or r["family"] == "real":
             ari = f"ARI={r['ari']:.3f} km@true={r['km']:.3f}" if "ari" in r else \
@@ -466,6 +672,10 @@ def main() -> None:
             print(f"{r['name']:30s} {r['split']:8s} true={r['true']!s:8s} "
                   f"chosen={r['algo']}:{r['k']:<3d} {ari}", flush=True)
     summarise(results, "rule in custseg.selection._rule, replayed")
+    if args.genie:
+        summarise_genie(results)
+    if args.genie_synthetic:
+        synthetic_check()
 
 
 if __name__ == "__main__":
