@@ -103,6 +103,35 @@ class NeighbourGraph:
             return float("inf")
         return float(between[:smooth].mean() / max(within.max(), 1e-300))
 
+    def valley(self, fine: np.ndarray, coarse: np.ndarray) -> float:
+        """Do the boundaries of ``fine`` inside the groups of ``coarse`` run through
+        sparse valleys or through dense regions?
+
+        Boundary points: points with a near neighbour in another ``fine`` segment but
+        the same ``coarse`` group. Returns the median distance to the ``m``-th
+        neighbour of the boundary points over that of all points: about 1 when the
+        cuts slice a region of even density (k-means cutting a ring or a moon into
+        pieces), clearly above 1 when they follow density valleys (k-means separating
+        blobs that a coarser partition groups together); inf when no such boundary
+        exists.
+
+        >>> from sklearn.datasets import make_blobs
+        >>> X, y = make_blobs(900, centers=[[0, 0], [6, 0], [40, 0]], random_state=0)
+        >>> g = NeighbourGraph(X, m=10)
+        >>> coarse = (X[:, 0] > 20).astype(int)   # the two near blobs grouped
+        >>> slices = (X[:, 1] > 0).astype(int) + 2 * coarse  # each group cut in half
+        >>> g.valley(y, coarse) > 1.3 > 1.15 > g.valley(slices, coarse)
+        True
+        """
+        fine_s = np.asarray(fine)[self.rows]
+        coarse_s = np.asarray(coarse)[self.rows]
+        cross = (fine_s[:, None] != fine_s[self.idx]) & (coarse_s[:, None] == coarse_s[self.idx])
+        boundary = cross.any(axis=1)
+        if not boundary.any():
+            return float("inf")
+        reach = self.dist[:, -1]
+        return float(np.median(reach[boundary]) / max(np.median(reach), 1e-300))
+
 
 def prediction_strength(X: np.ndarray, k: int, *, max_rows: int = MAX_ROWS,
                         random_state: int = 0, n_init: int = 3) -> float:
