@@ -8,8 +8,13 @@ Example
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from custseg.preprocess.blocks import Block
 
 _ROLE_TEXT = {
     "id": "identifier",
@@ -36,11 +41,11 @@ def role_drop_reason(role: str, role_reason: str | None) -> str:
     return f"{what}{detail}: never a feature"
 
 
-def block_treatment(block: dict, decisions: dict, *, column: str | None = None,
+def block_treatment(block: Block, decisions: dict, *, column: str | None = None,
                     summary_only: bool = False):
     """``(treatment, reason)`` for one column of a fitted block (also fills stats)."""
-    kind, est = block["kind"], block["transformer"]
-    column = column or block["columns"][0]
+    kind, est = block.kind, block.transformer
+    column = column or block.column
     stats = decisions[column]["stats"]
     if kind in ("numeric", "date"):
         treatment, reason = _numeric(est, stats, kind, column)
@@ -60,7 +65,7 @@ def block_treatment(block: dict, decisions: dict, *, column: str | None = None,
         reason = (f"a category with {n} levels, too many for one column each: each level is "
                   "replaced by its share of customers (common vs rare)")
     elif kind == "geo":
-        other = [c for c in block["columns"] if c != column]
+        other = [c for c in block.columns if c != column]
         stats.update(n_imputed=int(est.n_missing_))
         treatment = "3-D unit-sphere coordinates" + (f" (with {other[0]})" if other else "") + \
             ", weighted as one column"
@@ -69,15 +74,15 @@ def block_treatment(block: dict, decisions: dict, *, column: str | None = None,
                   "much as one numeric column")
     else:
         treatment, reason = kind, ""
-    if block.get("shares_weight_with"):
-        others = ", ".join(block["shares_weight_with"])
-        reason += (f"; shares one feature's weight with {others} (weight {block['weight']:g}): "
+    if block.shares_weight_with:
+        others = ", ".join(block.shares_weight_with)
+        reason += (f"; shares one feature's weight with {others} (weight {block.weight:g}): "
                    "they describe the same thing, e.g. a city and its coordinates, and would "
                    "otherwise count twice")
-    elif block.get("weight_reason"):  # down-weighted by the relevance screen
-        reason += "; " + block["weight_reason"]
-    elif block.get("weight", 1.0) != 1.0:
-        reason += f"; weighted {block['weight']:g} as asked (--weight)"
+    elif block.weight_reason:  # down-weighted by the relevance screen
+        reason += "; " + block.weight_reason
+    elif block.weight != 1.0:
+        reason += f"; weighted {block.weight:g} as asked (--weight)"
     return treatment if summary_only else (treatment, reason)
 
 

@@ -24,6 +24,9 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -37,6 +40,7 @@ from threadpoolctl import threadpool_limits
 from custseg._json import to_jsonable as _jsonable
 from custseg.data.schema import FEATURE_ROLES, Schema, infer_schema, parse_dates
 from custseg.exceptions import ConfigError, InputError, ModelMismatchError
+from custseg.preprocess.blocks import Block, block_from_state, make_block
 from custseg.preprocess.dates import DateDurationEncoder
 from custseg.preprocess.encode import CategoryCodeEncoder, FrequencyEncoder, WeightedOneHotEncoder
 from custseg.preprocess.explain import (
@@ -111,7 +115,9 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
     method_, method_reason_ : "onehot", "kprototypes" or "famd", and why.
     categorical_indices_ : output columns holding category codes (kprototypes).
     pca_ : None, or dict(n_components, explained_variance_ratio, reason).
-    blocks_ : the fitted per-column transformers (dicts), in output order.
+    blocks_ : the fitted blocks in output order, as plain dicts: the form saved in
+        model.skops (no type beyond the allow-list of ``persist/trust.py``). Read
+        them typed with :meth:`blocks`.
 
     Example
     -------
@@ -258,6 +264,27 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         return float(weights.get(group, 1.0))
 
     # ------------------------------------------------------------ blocks
+    def blocks(self) -> tuple[Block, ...]:
+        """The fitted blocks, typed (:mod:`custseg.preprocess.blocks`), in output order.
+
+        Built from the plain ``blocks_`` on each call, so the saved model holds
+        no type of its own (older model files included).
+
+        Example
+        -------
+        >>> from custseg.datasets import make_customers
+        >>> prep = CustomerPreprocessor(select_features=False, pca="off").fit(
+        ...     make_customers(300, k=3, seed=1))
+        >>> [(b.kind, b.n_out) for b in prep.blocks()][:2]
+        [('numeric', 1), ('category', 3)]
+        """
+        check_is_fitted(self, "blocks_")
+        return tuple(block_from_state(state) for state in self.blocks_)
+
+    def _set_blocks(self, blocks: Sequence[Block]) -> None:
+        """Store the blocks in their saved, plain form (the one writer of ``blocks_``)."""
+        self.blocks_ = [block.to_state() for block in blocks]
+
     def _fit_blocks(self, frame, candidates, formats, opts) -> None:
         by_name = {d["column"]: d for d in candidates}
         blocks = []
@@ -269,22 +296,27 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
                 partner = by_name[d["partner"]]
                 paired.add(partner["column"])
                 pair = [d, partner] if d["role"] == "latitude" else [partner, d]
-                blocks.append(self._new_block(pair, "geo", formats, opts))
+                blocks.append(self._new_block(frame, pair, "geo", formats, opts))
             else:
-                blocks.append(self._new_block([d], d["kind"], formats, opts))
-        for block in blocks:
-            raw = self._raw(frame, block)
-            block["transformer"].fit(raw)
-            block["n_out"] = len(block["transformer"].get_feature_names_out(block["columns"]))
-        self.blocks_ = blocks
+                blocks.append(self._new_block(frame, [d], d["kind"], formats, opts))
+        self._set_blocks(blocks)
 
-    def _new_block(self, decs, kind, formats, opts, weighting="block") -> dict:
-        cols = [d["column"] for d in decs]
+    def _new_block(self, frame, decs, kind, formats, opts) -> Block:
+        """The block of these decisions' columns, its transformer fitted on ``frame``."""
+        cols = tuple(d["column"] for d in decs)
         group = decs[0]["group"]
-        return {"name": "+".join(cols), "columns": cols, "kind": kind, "group": group,
-                "date_format": formats.get(cols[0]) if kind == "date" else None,
-                "weight": self._weight(cols[0], group),
-                "transformer": self._make_transformer(kind, opts, weighting, column=cols[0])}
+        block = make_block(kind, name="+".join(cols), columns=cols, group=group,
+                           date_format=formats.get(cols[0]) if kind == "date" else None,
+                           weight=self._weight(cols[0], group),
+                           transformer=self._make_transformer(kind, opts, column=cols[0]),
+                           n_out=0)
+        return self._fitted(frame, block, block.transformer)
+
+    def _fitted(self, frame, block: Block, transformer) -> Block:
+        """``block`` with ``transformer`` fitted on its columns of ``frame``."""
+        transformer.fit(self._raw(frame, block))
+        n_out = len(transformer.get_feature_names_out(list(block.columns)))
+        return replace(block, transformer=transformer, n_out=n_out)
 
     def _make_transformer(self, kind: str, opts: PreprocessOptions, weighting: str = "block",
                           column: str | None = None):
@@ -311,12 +343,12 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
             return GeoEncoder()
         raise ValueError(f"unknown block kind {kind!r}")
 
-    def _raw(self, frame: pd.DataFrame, block: dict) -> np.ndarray:
-        kind, cols = block["kind"], block["columns"]
-        if kind in ("category", "codes", "frequency"):
+    def _raw(self, frame: pd.DataFrame, block: Block) -> np.ndarray:
+        kind, cols = block.kind, block.columns
+        if block.is_categorical:
             return _category_text(frame[cols[0]]).reshape(-1, 1)
         if kind == "date":
-            parsed = parse_dates(frame[cols[0]], block.get("date_format"))
+            parsed = parse_dates(frame[cols[0]], block.date_format)
             parsed = pd.to_datetime(parsed, errors="coerce")
             if getattr(parsed.dt, "tz", None) is not None:
                 parsed = parsed.dt.tz_localize(None)
@@ -330,18 +362,18 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         sub = frame.iloc[rows]
         parts, slices, start = [], [], 0
         for block in blocks:
-            part = block["transformer"].transform(self._raw(sub, block))
+            part = block.transformer.transform(self._raw(sub, block))
             parts.append(part)
             slices.append((start, start + part.shape[1]))
             start += part.shape[1]
         return np.hstack(parts), slices
 
     def _select(self, frame, decisions, keep, opts, rng) -> None:
-        blocks = self.blocks_
+        blocks = list(self.blocks())
         Z, slices = self._sample_matrix(frame, blocks, rng, max(opts.sample_size, 1000))
         # near-duplicates among one-value blocks (numbers, dates, binaries, frequencies)
-        single = [i for i, b in enumerate(blocks) if b["kind"] != "geo"
-                  and (b["kind"] != "category" or b["n_out"] == 1)]
+        single = [i for i, b in enumerate(blocks) if b.kind != "geo"
+                  and (b.kind != "category" or b.n_out == 1)]
         V = Z[:, [slices[i][0] for i in single]]
         dropped: set[int] = set()
         for a, b, r in near_duplicates(V, opts.correlation_threshold):
@@ -353,11 +385,11 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
                 continue
             lose_idx = i if loser is blocks[i] else j
             dropped.add(lose_idx)
-            decisions[loser["columns"][0]]["reason"] = (
-                f"near-duplicate: |r|={abs(r):.2f} with {winner['name']}: kept "
-                f"{winner['name']} because {why}")
-            decisions[loser["columns"][0]]["stats"]["correlation_with_kept"] = r
-        self._share_measurements(Z, slices, dropped, decisions, opts)
+            decisions[loser.column]["reason"] = (
+                f"near-duplicate: |r|={abs(r):.2f} with {winner.name}: kept "
+                f"{winner.name} because {why}")
+            decisions[loser.column]["stats"]["correlation_with_kept"] = r
+        blocks = self._share_measurements(blocks, Z, slices, dropped, decisions, opts)
         keep_idx = [i for i in range(len(blocks)) if i not in dropped]
         # segment structure on what remains
         sub_slices, start = [], 0
@@ -374,10 +406,10 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
                                                      if "--keep" in why],
                                           random_state=rng.randint(2**31 - 1))
         for n, i in enumerate(keep_idx):
-            for c in blocks[i]["columns"]:
+            for c in blocks[i].columns:
                 decisions[c]["stats"]["relevance"] = round(float(scores[n]), 4)
         discrete = [_is_discrete(blocks[i], decisions) for i in keep_idx]
-        last = {n for n, i in enumerate(keep_idx) if blocks[i]["group"] == "demographics"}
+        last = {n for n, i in enumerate(keep_idx) if blocks[i].group == "demographics"}
         plan = relevance_plan(scores, threshold=opts.relevance_threshold, discrete=discrete,
                               protected=protected, last=last)
         irrelevant = set()
@@ -387,16 +419,17 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
                        f"segments; below {opts.relevance_threshold})")
             if what == "drop":
                 irrelevant.add(keep_idx[n])
-                for c in block["columns"]:
+                for c in block.columns:
                     decisions[c]["reason"] = f"no segment structure: {why_low}"
                 continue
             if not self._user_weighted(block):
-                block["weight"] *= LOW_RELEVANCE_WEIGHT
-                block["weight_reason"] = (f"weak segment structure ({why_low}), kept because "
-                                          f"{what}; weighted {block['weight']:g}")
-        self.blocks_ = [b for i, b in enumerate(blocks) if i not in dropped | irrelevant]
+                weight = block.weight * LOW_RELEVANCE_WEIGHT
+                blocks[keep_idx[n]] = block.reweighted(
+                    weight, weight_reason=f"weak segment structure ({why_low}), kept because "
+                                          f"{what}; weighted {weight:g}")
+        self._set_blocks([b for i, b in enumerate(blocks) if i not in dropped | irrelevant])
         for i in dropped | irrelevant:
-            for c in blocks[i]["columns"]:
+            for c in blocks[i].columns:
                 decisions[c]["treatment"] = "not used (" + block_treatment(
                     blocks[i], decisions, summary_only=True) + " when tested)"
 
@@ -404,32 +437,33 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         """Features the relevance screen never drops (position in keep_idx -> why)."""
         out = {}
         for n, i in enumerate(keep_idx):
-            cols = blocks[i]["columns"]
+            cols = blocks[i].columns
             if any(c in keep for c in cols):
                 out[n] = "you asked to keep it (--keep)"
             elif any(c in BEHAVIOURAL_CORE for c in cols):
                 out[n] = ("it is part of the behavioural core of a purchase log (recency, "
                           "frequency, monetary value, tenure)")
             elif any(str(d["reason"]).startswith("near-duplicate") and
-                     f"with {blocks[i]['name']}:" in d["reason"] for d in decisions.values()):
+                     f"with {blocks[i].name}:" in d["reason"] for d in decisions.values()):
                 out[n] = "it also stands for a near-duplicate column that was dropped"
         return out
 
-    def _user_weighted(self, block: dict) -> bool:
+    def _user_weighted(self, block: Block) -> bool:
         weights = self.weights or {}
-        return any(c in weights for c in block["columns"]) or block["group"] in weights
+        return any(c in weights for c in block.columns) or block.group in weights
 
-    def _share_measurements(self, Z, slices, dropped, decisions, opts) -> None:
+    def _share_measurements(self, blocks: list[Block], Z, slices, dropped, decisions,
+                            opts) -> list[Block]:
         """A category and the numbers it almost fixes (a city and its coordinates) share a weight.
 
         Both describe the same thing, so counted separately it would weigh twice in every
         distance. Measured by the correlation ratio: the share of the numbers' variance
-        explained by the category's levels.
+        explained by the category's levels. Returns the blocks with their shared weights.
         """
-        blocks = self.blocks_
+        blocks = list(blocks)
         live = [i for i in range(len(blocks)) if i not in dropped]
-        cats = [i for i in live if blocks[i]["kind"] == "category" and blocks[i]["n_out"] > 1]
-        nums = [i for i in live if blocks[i]["kind"] in ("geo", "numeric", "date")]
+        cats = [i for i in live if blocks[i].kind == "category" and blocks[i].n_out > 1]
+        nums = [i for i in live if blocks[i].kind in ("geo", "numeric", "date")]
         group = {i: {i} for i in live}
         for c in cats:
             a, b = slices[c]
@@ -443,20 +477,22 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
                 for i in merged:
                     group[i] = merged
                 for i, j in ((c, n), (n, c)):
-                    decisions[blocks[i]["columns"][0]]["stats"].setdefault(
-                        "explained_by_level", {})[blocks[j]["name"]] = round(eta2, 4)
+                    decisions[blocks[i].column]["stats"].setdefault(
+                        "explained_by_level", {})[blocks[j].name] = round(eta2, 4)
         user = set(self.weights or {})
         for members in {id(g): g for g in group.values() if len(g) > 1}.values():
-            named = [c for i in members for c in blocks[i]["columns"]]
-            if user & (set(named) | {blocks[i]["group"] for i in members}):
+            named = [c for i in members for c in blocks[i].columns]
+            if user & (set(named) | {blocks[i].group for i in members}):
                 continue  # the user weighted them: their choice stands
+            names = {i: blocks[i].name for i in members}
             for i in members:
-                blocks[i]["weight"] /= len(members)
-                blocks[i]["shares_weight_with"] = [blocks[j]["name"] for j in sorted(members)
-                                                   if j != i]
+                blocks[i] = blocks[i].reweighted(
+                    blocks[i].weight / len(members),
+                    shares_weight_with=tuple(names[j] for j in sorted(members) if j != i))
+        return blocks
 
     def _duplicate_loser(self, a, b, decisions, keep):
-        ca, cb = a["columns"][0], b["columns"][0]
+        ca, cb = a.column, b.column
         if ca in keep and cb in keep:
             return None, None, ""
         if ca in keep:
@@ -472,9 +508,10 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
 
     # ----------------------------------------------------- mixed data, PCA
     def _choose_method(self, frame, opts, formats) -> None:
-        cat = [b for b in self.blocks_ if b["kind"] == "category"]
-        share = len(cat) / max(len(self.blocks_), 1)
-        pct = f"{len(cat)} of {len(self.blocks_)} features are categorical ({share:.0%})"
+        blocks = list(self.blocks())
+        cat = [i for i, b in enumerate(blocks) if b.kind == "category"]
+        share = len(cat) / max(len(blocks), 1)
+        pct = f"{len(cat)} of {len(blocks)} features are categorical ({share:.0%})"
         if opts.mixed != "auto":
             method = opts.mixed
             reason = f"chosen by the user (mixed={method}); {pct}"
@@ -493,29 +530,28 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         if method != "onehot":
             kind, weighting = ("codes", "block") if method == "kprototypes" else \
                 ("category", "famd")
-            for block in cat:
-                block["kind"] = kind
-                block["transformer"] = self._make_transformer(kind, opts, weighting)
-                block["transformer"].fit(self._raw(frame, block))
-                block["n_out"] = len(block["transformer"].get_feature_names_out(
-                    block["columns"]))
+            for i in cat:
+                block = blocks[i].as_kind(kind, None, 0)
+                blocks[i] = self._fitted(frame, block,
+                                         self._make_transformer(kind, opts, weighting))
+            self._set_blocks(blocks)
         self.method_, self.method_reason_ = method, reason
 
     def _finish_layout(self, frame, decisions, opts, rng) -> None:
         names, cat_idx, start = [], [], 0
-        for block in self.blocks_:
-            block_names = block["transformer"].get_feature_names_out(block["columns"])
+        for block in self.blocks():
+            block_names = block.transformer.get_feature_names_out(list(block.columns))
             names.extend(str(n) for n in block_names)
-            if block["kind"] == "codes":
+            if block.kind == "codes":
                 cat_idx.extend(range(start, start + len(block_names)))
             start += len(block_names)
-            for c in block["columns"]:
+            for c in block.columns:
                 dec = decisions[c]
                 dec["kept"] = True
                 dec["treatment"], dec["reason"] = block_treatment(block, decisions,
                                                                   column=c)
-                if block["weight"] != 1.0:
-                    dec["stats"]["weight"] = block["weight"]
+                if block.weight != 1.0:
+                    dec["stats"]["weight"] = block.weight
         self.categorical_indices_ = cat_idx
         self.feature_names_before_pca_ = names
         self.pca_, self.pca_model_ = None, None
@@ -529,7 +565,7 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
             self._pca_reason = "not used: k-prototypes needs the category codes as they are" \
                 if method == "kprototypes" else "not used: fewer than two features"
             return
-        Z, _ = self._sample_matrix(frame, self.blocks_, rng, max(opts.sample_size, 20_000))
+        Z, _ = self._sample_matrix(frame, self.blocks(), rng, max(opts.sample_size, 20_000))
         Z = Z * self._weights_vector()
         wanted = opts.pca
         with threadpool_limits(limits=1):  # a small sample: threads only add contention
@@ -568,9 +604,9 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
 
     def _weights_vector(self) -> np.ndarray:
         out = []
-        for block in self.blocks_:
-            w = np.sqrt(block["weight"]) if block["kind"] != "codes" else 1.0
-            out.extend([w] * block["n_out"])
+        for block in self.blocks():
+            w = np.sqrt(block.weight) if block.kind != "codes" else 1.0
+            out.extend([w] * block.n_out)
         return np.asarray(out, dtype=np.float64)
 
     def reweighted(self, frame: pd.DataFrame, factors: dict[str, float],
@@ -588,7 +624,7 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         >>> frame = make_customers(300, k=3, seed=2)
         >>> prep = CustomerPreprocessor(select_features=False, pca="off").fit(frame)
         >>> low = prep.reweighted(frame, {"age": 0.1}, "a test")
-        >>> [b["weight"] for b in low.blocks_ if b["columns"] == ["age"]]
+        >>> [b.weight for b in low.blocks() if b.columns == ("age",)]
         [0.1]
         """
         import copy
@@ -596,14 +632,16 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "blocks_")
         out = copy.deepcopy(self)
         decisions = {d["column"]: d for d in out.decisions_}
-        for block in out.blocks_:
-            hit = [c for c in block["columns"] if c in factors]
+        blocks = list(out.blocks())
+        for i, block in enumerate(blocks):
+            hit = [c for c in block.columns if c in factors]
             if not hit:
                 continue
-            block["weight"] *= float(factors[hit[0]])
-            for c in block["columns"]:
-                decisions[c]["reason"] += f"; weighted {block['weight']:g} because {why}"
-                decisions[c]["stats"]["weight"] = block["weight"]
+            block = blocks[i] = block.reweighted(block.weight * float(factors[hit[0]]))
+            for c in block.columns:
+                decisions[c]["reason"] += f"; weighted {block.weight:g} because {why}"
+                decisions[c]["stats"]["weight"] = block.weight
+        out._set_blocks(blocks)
         if out.pca_model_ is not None:
             out._fit_pca(frame, out._options(), check_random_state(out.random_state))
         return out
@@ -613,7 +651,8 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         """The preprocessed matrix (float64, one row per input row)."""
         check_is_fitted(self, "blocks_")
         frame = _check_frame(X, "CustomerPreprocessor.transform")
-        needed = [c for b in self.blocks_ for c in b["columns"]]
+        blocks = self.blocks()
+        needed = [c for b in blocks for c in b.columns]
         missing = [c for c in needed if c not in frame.columns]
         if missing:
             raise ModelMismatchError(
@@ -623,8 +662,8 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
                     "new model on the new table")
         out = np.empty((len(frame), self.n_features_out_), dtype=np.float64)
         start = 0
-        for block in self.blocks_:
-            part = block["transformer"].transform(self._raw(frame, block))
+        for block in blocks:
+            part = block.transformer.transform(self._raw(frame, block))
             out[:, start:start + part.shape[1]] = part
             start += part.shape[1]
         out *= self._weights_vector()
@@ -697,20 +736,20 @@ class CustomerPreprocessor(TransformerMixin, BaseEstimator):
         ['raw', 'impute', 'skew', 'clip', 'scale']
         """
         check_is_fitted(self, "blocks_")
-        block = next((b for b in self.blocks_ if column in b["columns"]), None)
+        block = next((b for b in self.blocks() if column in b.columns), None)
         if block is None:
             raise InputError(f"column {column!r} is not a feature of this model",
                              where="CustomerPreprocessor.trace",
                              fix=f"use one of: {', '.join(self.features_used_)}")
         sub = frame.head(rows)
         data = self._raw(sub, block)
-        pos = block["columns"].index(column)
+        pos = block.columns.index(column)
         table = {"raw": sub[column].to_numpy()}
-        steps = block["transformer"].steps if isinstance(block["transformer"], Pipeline) \
-            else [(block["kind"], block["transformer"])]
+        steps = block.transformer.steps if isinstance(block.transformer, Pipeline) \
+            else [(block.kind, block.transformer)]
         for name, step in steps:
             data = step.transform(data)
-            one_per_input = data.shape[1] == len(block["columns"])
+            one_per_input = data.shape[1] == len(block.columns)
             # several output columns per input (dummies, x/y/z): show each row's vector
             table[name] = data[:, pos] if one_per_input \
                 else [[round(float(v), 4) for v in row] for row in data]
@@ -776,12 +815,12 @@ def _category_text(series: pd.Series) -> np.ndarray:
     return out
 
 
-def _is_discrete(block: dict, decisions: dict) -> bool:
+def _is_discrete(block: Block, decisions: dict) -> bool:
     """A category, or a number with only a few values (counts such as 1-6 products)."""
-    if block["kind"] in ("category", "codes", "frequency"):
+    if block.is_categorical:
         return True
-    if block["kind"] != "numeric":
+    if block.kind != "numeric":
         return False
     # 12 values: the "number of products" and "months inactive" style columns of the shared
     # tables have 2-11; the amounts, balances and counts of activity have dozens or more
-    return all((decisions[c]["stats"].get("n_unique") or 99) <= 12 for c in block["columns"])
+    return all((decisions[c]["stats"].get("n_unique") or 99) <= 12 for c in block.columns)

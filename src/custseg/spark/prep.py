@@ -36,6 +36,7 @@ import numpy as np
 from custseg.data.schema import FEATURE_ROLES
 from custseg.preprocess import PreprocessOptions, build_preprocessor
 from custseg.preprocess._base import MISSING_LEVEL, OTHER_LEVEL
+from custseg.preprocess.blocks import Block, DateBlock
 from custseg.preprocess.plan import (
     ColumnPlan,
     ColumnStats,
@@ -156,19 +157,19 @@ def make_plan(frame, schema, sample, weights: dict[str, float] | None = None,
     prep.set_params(date_as_of=date_as_of or None)
     prep.fit_planned(sample, columns)
     plan = Plan(columns=columns, stats=stats, preprocessor=prep, types=types)
-    for block in prep.blocks_:
-        for c in block["columns"]:
-            if block["kind"] in ("category", "frequency", "codes"):
+    for block in prep.blocks():
+        for c in block.columns:
+            if block.is_categorical:
                 plan.categorical[c] = [str(v) for v in _levels(block)]
-            elif block["kind"] == "date":
+            elif isinstance(block, DateBlock):
                 plan.numeric[c] = _date_value(block, types)
             else:
                 plan.numeric[c] = _number_expr(c, types[c])
     return plan
 
 
-def _levels(block) -> list:
-    est = block["transformer"]
+def _levels(block: Block) -> list:
+    est = block.transformer
     est = est.named_steps["frequency"] if hasattr(est, "named_steps") else est
     return list(est.categories_[0])
 
@@ -178,7 +179,7 @@ def compile_sql(plan: Plan) -> list[str]:
     """SQL expressions of the output columns before PCA (centred on the PCA mean when used)."""
     prep = plan.preprocessor
     exprs: list[str] = []
-    for block in prep.blocks_:
+    for block in prep.blocks():
         exprs += _block_sql(block, plan.types)
     weights = prep._weights_vector()
     exprs = [e if w == 1.0 else f"(({e}) * {float(w)!r}D)" for e, w in zip(exprs, weights,
@@ -206,11 +207,11 @@ def _pca_stage(spark, components: np.ndarray, input_col: str, output_col: str):
     return model.setInputCol(input_col).setOutputCol(output_col)
 
 
-def _block_sql(block: dict, types: dict[str, str]) -> list[str]:
-    kind, cols, est = block["kind"], block["columns"], block["transformer"]
+def _block_sql(block: Block, types: dict[str, str]) -> list[str]:
+    kind, cols, est = block.kind, block.columns, block.transformer
     if kind == "numeric":
         return _numeric_steps(_number_expr(cols[0], types[cols[0]]), est)
-    if kind == "date":
+    if isinstance(block, DateBlock):
         return _numeric_steps(_date_value(block, types), est)
     if kind == "category":
         return _onehot_sql(_level_expr(cols[0], types[cols[0]]), est)
@@ -322,11 +323,11 @@ def _date_expr(column: str, date_format: str | None, spark_type: str) -> str:
             f"to_date(try_cast(CAST({col} AS STRING) AS TIMESTAMP))")
 
 
-def _date_value(block: dict, types: dict[str, str]) -> str:
+def _date_value(block: DateBlock, types: dict[str, str]) -> str:
     """Days before the fitted reference date (``as_of``)."""
-    column = block["columns"][0]
-    as_of = block["transformer"].named_steps["days"].as_of_days_
-    return f"({float(as_of)!r}D - {_days_expr(column, block.get('date_format'), types[column])})"
+    column = block.column
+    as_of = block.transformer.named_steps["days"].as_of_days_
+    return f"({float(as_of)!r}D - {_days_expr(column, block.date_format, types[column])})"
 
 
 def _days_expr(column: str, date_format: str | None, spark_type: str) -> str:
