@@ -15,7 +15,7 @@ def test_cuts_between_blobs_follow_a_valley():
     X, y = make_blobs(900, centers=[[0, 0], [6, 0], [40, 0]], random_state=0)
     graph = NeighbourGraph(X, m=10, random_state=0)
     grouped = (X[:, 0] > 20).astype(int)  # the two near blobs in one group
-    assert graph.valley(y, grouped) > 1.3
+    assert graph.valley(y, grouped) > 1.5
 
 
 def test_slices_through_even_density_do_not():
@@ -23,7 +23,15 @@ def test_slices_through_even_density_do_not():
     X = rng.uniform(0, 1, size=(1500, 2))  # one region of even density
     pieces = KMeans(4, n_init=3, random_state=0).fit_predict(X)
     graph = NeighbourGraph(X, m=10, random_state=0)
-    assert graph.valley(pieces, np.zeros(len(X), dtype=int)) < 1.15
+    assert graph.valley(pieces, np.zeros(len(X), dtype=int)) < 1.3
+
+
+def test_touching_gaussian_blobs_are_density_bumps():
+    # two blobs 3 sd apart touch (no empty gap) but each has a dense core
+    X, _ = make_blobs(1500, centers=[[0, 0], [3, 0]], cluster_std=1.0, random_state=2)
+    graph = NeighbourGraph(X, m=10, random_state=0)
+    pieces = KMeans(2, n_init=3, random_state=0).fit_predict(X)
+    assert graph.valley(pieces, np.zeros(len(X), dtype=int)) > 1.3
 
 
 def test_no_boundary_inside_the_groups_is_infinite():
@@ -45,5 +53,5 @@ def test_spiral_sliced_by_kmeans(shared_datasets):
     graph = NeighbourGraph(X, m=10, random_state=0)
     pieces = KMeans(6, n_init=3, random_state=0).fit_predict(X)
     # k-means cuts each arm across its width: no valley; the arms themselves are apart
-    assert graph.valley(pieces, arms) < 1.15
+    assert graph.valley(pieces, arms) < 1.3
     assert graph.dunn_nn(arms) > 3 * graph.dunn_nn(pieces)
