@@ -164,6 +164,19 @@ class CandidateGenerator:
         return Candidate("hdbscan", k, labels, time.perf_counter() - t0,
                          extra={"noise_fraction": float(np.mean(labels < 0))})
 
+    def genie(self, k: int, k_max: int | None = None) -> Candidate:
+        """Genie (minimum-spanning-tree) partition with ``k`` segments; the tree is
+        built once (up to ``k_max``) and cut at every k (see ``_genie``)."""
+        from custseg.selection._genie import genie_partitions
+
+        t0 = time.perf_counter()
+        cache = getattr(self, "_genie_parts", None)
+        if cache is None or k not in cache:
+            cache = genie_partitions(self.X, max(k, k_max or k))
+            self._genie_parts = cache
+        return Candidate("genie", k, cache[k], time.perf_counter() - t0,
+                         centers=_centers(self.X, cache[k], k))
+
     def generic(self, algorithm: str, k: int, params: dict) -> Candidate:
         t0 = time.perf_counter()
         m = make_model(algorithm, k, random_state=_seed(self.seed, 4, k), **params)
