@@ -26,19 +26,19 @@ from custseg.config import DEFAULT_K, RunConfig
 from custseg.data.io import LoadedTable, extreme_to_missing, read_table
 from custseg.data.schema import Schema, infer_schema
 from custseg.exceptions import ConfigError, InputError
-from custseg.persist.model import SegmentationModel, order_by_size, segments_frame, versions
+from custseg.persist.model import SegmentationModel, segments_frame, versions
 from custseg.stages import (
     LOG_OPTIONS,
     STAGES,
     Progress,
-    RunStages,
+    RunContext,
     check_log_options,
-    check_rows,
     log_overrides,
-    schema_decisions,
+    run_stages,
 )
 
-__all__ = ["LOG_OPTIONS", "STAGES", "Progress", "RunResult", "load_for_model", "run"]
+__all__ = ["LOG_OPTIONS", "STAGES", "LocalEngine", "Progress", "RunResult", "load_for_model",
+           "run"]
 
 
 @dataclass
@@ -120,84 +120,146 @@ def run(data: str | Path | pd.DataFrame, config: RunConfig | None = None, *,
     (3, 'label')
     """
     config = (config or RunConfig()).replace(**options)
-    stages = RunStages(progress)  # the skeleton both engines share (custseg.stages)
-    timings, decisions = stages.timings, stages.decisions
+    return run_stages(LocalEngine(), data, config, progress)
 
-    stages.start("load")
-    frame, source, transactions = _load_input(data, config, decisions)
-    stages.lap("load")
 
-    stages.start("features")
-    schema = _schema(frame, config, transactions, source)
-    decisions += schema_decisions(schema)
-    check_rows(len(frame), config, source, schema)
-    input_warnings = _duplicate_id_warnings(frame, schema) + _log_warnings(transactions, config)
-    rfm = _rfm_table(frame, transactions, decisions)
-    from custseg.value.run import value_for_run  # customer value (#18): fits, or says why not
+class LocalEngine:
+    """The local engine's work in each stage of :func:`custseg.stages.run_stages`.
 
-    value = value_for_run(data, config, transactions, decisions, frame)
-    stages.lap("schema")
+    pandas, DuckDB (a log's features) and scikit-learn; the driver does the
+    shared checks, decision lines and the numbering of segments by size. One
+    object per run: it keeps the stages' intermediate results.
 
-    stages.start("preprocess")
-    from custseg.selection import capture_warnings, summarize_warnings
+    Example
+    -------
+    >>> from custseg.stages import Engine
+    >>> isinstance(LocalEngine(), Engine)
+    True
+    """
 
-    with capture_warnings() as caught:  # counted in the decisions, never printed
-        preprocessor, X = _preprocess(frame, schema, config, source)
-    decisions += [f"library warnings while preprocessing: {w}" for w in
-                  summarize_warnings(caught)]
-    stages.lap("preprocess")
+    def __init__(self) -> None:
+        self.data: Any = None
+        self.frame: pd.DataFrame | None = None
+        self.transactions: Any = None
+        self.input_warnings: list[str] = []
+        self.rfm: pd.DataFrame | None = None
+        self.value: Any = None
+        self.preprocessor: Any = None
+        self.X: np.ndarray | None = None
+        self.segmenter: Any = None
+        self.raw_labels: np.ndarray | None = None
+        self.probability: np.ndarray | None = None
+        self.labels: np.ndarray | None = None
+        self.explanation: Any = None
+        self.names: dict[int, str] = {}
 
-    stages.start("segment")
-    with capture_warnings() as caught:  # counted in the decisions, never printed
-        segmenter, raw_labels, probability, preprocessor, X = _segment(
-            X, frame, preprocessor, config, rfm, progress)
-    decisions += _selection_decisions(segmenter, summarize_warnings(caught))
-    if getattr(preprocessor, "categorical_indices_", None) and \
-            config.algorithms != ["kprototypes"]:
-        decisions.append("algorithms: kprototypes only, because --mixed kprototypes keeps "
-                         "categories as codes that kmeans, hierarchical and gmm cannot cluster")
-    # Segments are numbered from the saved estimator's own labels, so scoring the
-    # training table with model.skops reproduces segments.csv exactly.
-    label_map = order_by_size(raw_labels)
-    if config.previous:  # stable ids: the previous run's numbers and names where they match
+    def load(self, data: Any, run: RunContext) -> None:
+        """Read a file or DataFrame; a transaction log becomes a customer table (DuckDB)."""
+        self.data = data
+        self.frame, run.source, self.transactions = _load_input(data, run.config,
+                                                                run.decisions)
+        run.n_rows = len(self.frame)
+
+    def infer_schema(self, run: RunContext) -> Schema:
+        """The roles of the customer table's columns."""
+        return _schema(self.frame, run.config, self.transactions, run.source)
+
+    def inspect(self, run: RunContext) -> None:
+        """Duplicate ids and log warnings, the RFM table and customer value (#18)."""
+        from custseg.value.run import value_for_run  # fits, or says why not
+
+        self.input_warnings = (_duplicate_id_warnings(self.frame, run.schema)
+                               + _log_warnings(self.transactions, run.config))
+        self.rfm = _rfm_table(self.frame, self.transactions, run.decisions)
+        self.value = value_for_run(self.data, run.config, self.transactions, run.decisions,
+                                   self.frame)
+
+    def preprocess(self, run: RunContext) -> None:
+        """The fitted preprocessor and the matrix it makes."""
+        from custseg.selection import capture_warnings, summarize_warnings
+
+        with capture_warnings() as caught:  # counted in the decisions, never printed
+            self.preprocessor, self.X = _preprocess(self.frame, run.schema, run.config,
+                                                    run.source)
+        run.decisions.extend(f"library warnings while preprocessing: {w}" for w in
+                             summarize_warnings(caught))
+
+    def segment(self, run: RunContext) -> dict[int, int]:
+        """The scan, the chosen model and its labels; customers per raw label."""
+        from custseg.selection import capture_warnings, summarize_warnings
+
+        config = run.config
+        with capture_warnings() as caught:  # counted in the decisions, never printed
+            self.segmenter, self.raw_labels, self.probability, self.preprocessor, self.X = \
+                _segment(self.X, self.frame, self.preprocessor, config, self.rfm,
+                         run.progress)
+        run.decisions.extend(_selection_decisions(self.segmenter, summarize_warnings(caught)))
+        if getattr(self.preprocessor, "categorical_indices_", None) and \
+                config.algorithms != ["kprototypes"]:
+            run.decisions.append(
+                "algorithms: kprototypes only, because --mixed kprototypes keeps categories "
+                "as codes that kmeans, hierarchical and gmm cannot cluster")
+        # Segments are numbered from the saved estimator's own labels, so scoring the
+        # training table with model.skops reproduces segments.csv exactly.
+        raw = np.where(self.raw_labels < 0, -1, self.raw_labels)
+        values, counts = np.unique(raw, return_counts=True)
+        return dict(zip(values.tolist(), counts.tolist(), strict=True))
+
+    def stable_ids(self, run: RunContext) -> tuple[dict[int, int], dict[int, str]]:
+        """The previous run's numbers and names where its segments match (--previous)."""
         from custseg.tracking import stable_label_map
 
-        label_map, kept = stable_label_map(config.previous, frame, raw_labels, label_map,
-                                           decisions)
-        config = config.replace(names={**kept, **config.names})
-    labels = np.array([label_map[int(v)] for v in raw_labels], dtype=int)
-    stages.lap("segment")
+        return stable_label_map(run.config.previous, self.frame, self.raw_labels,
+                                run.label_map, run.decisions)
 
-    stages.start("explain")
-    rule_based = config.algorithms == ["rfm"]
-    if rule_based:  # the classic RFM group names are the segment names
-        rfm_names = {label_map[int(code)]: segmenter.segment_names_[int(code)]
-                     for code in np.unique(raw_labels)}
-        config = config.replace(names={**rfm_names, **config.names})
-    with capture_warnings() as caught:
-        explanation = _explain(frame, labels, X, preprocessor, schema, config, segmenter,
-                               label_map)
-    decisions += [f"library warnings while explaining: {w}" for w in
-                  summarize_warnings(caught)]
-    names = {int(seg["id"]): seg["name"] for seg in explanation.to_dict()["segments"]}
-    stages.lap("explain")
+    def explain(self, run: RunContext) -> None:
+        """Every customer's segment number, the profiles and the names."""
+        from custseg.selection import capture_warnings, summarize_warnings
 
-    model = SegmentationModel(
-        # Only the final fitted estimator is saved: the scan's tables stay in summary.json.
-        preprocessor=preprocessor,
-        estimator=getattr(segmenter, "best_estimator_", None) or _unfitted(segmenter),
-        input_columns={c: str(frame[c].dtype) for c in _needed_columns(preprocessor)},
-        id_column=schema.id_column, label_map=label_map, names=names,
-        metadata={"algorithm": str(getattr(segmenter, "algorithm_", "rfm")),
-                  "k": len(set(labels.tolist()) - {-1}), "seed": config.seed,
-                  "versions": versions(), "source": source.get("path"),
-                  "rule_based": rule_based, **_log_metadata(transactions, config)})
-    return RunResult(config=config, source=source, frame=frame, schema=schema,
-                     preprocessor=preprocessor, X=X, segmenter=segmenter, labels=labels,
-                     probability=probability, explanation=explanation, model=model,
-                     transactions=transactions, rfm=rfm, timings=timings, decisions=decisions,
-                     value=value,
-                     warnings=input_warnings + list(explanation.to_dict().get("warnings", [])))
+        label_map = run.label_map
+        self.labels = np.array([label_map[int(v)] for v in self.raw_labels], dtype=int)
+        if _rule_based(run.config):  # the classic RFM group names are the segment names
+            rfm_names = {label_map[int(code)]: self.segmenter.segment_names_[int(code)]
+                         for code in np.unique(self.raw_labels)}
+            run.config = run.config.replace(names={**rfm_names, **run.config.names})
+        with capture_warnings() as caught:
+            self.explanation = _explain(self.frame, self.labels, self.X, self.preprocessor,
+                                        run.schema, run.config, self.segmenter, label_map)
+        run.decisions.extend(f"library warnings while explaining: {w}" for w in
+                             summarize_warnings(caught))
+        self.names = {int(seg["id"]): seg["name"]
+                      for seg in self.explanation.to_dict()["segments"]}
+
+    def result(self, run: RunContext) -> RunResult:
+        """The :class:`RunResult`, with the model that scores new customers."""
+        return RunResult(
+            config=run.config, source=run.source, frame=self.frame, schema=run.schema,
+            preprocessor=self.preprocessor, X=self.X, segmenter=self.segmenter,
+            labels=self.labels, probability=self.probability, explanation=self.explanation,
+            model=self._model(run), transactions=self.transactions, rfm=self.rfm,
+            timings=run.stages.timings, decisions=run.decisions, value=self.value,
+            warnings=self.input_warnings + list(
+                self.explanation.to_dict().get("warnings", [])))
+
+    def _model(self, run: RunContext) -> SegmentationModel:
+        segmenter, config = self.segmenter, run.config
+        return SegmentationModel(
+            # Only the final fitted estimator is saved: the scan's tables stay in summary.json.
+            preprocessor=self.preprocessor,
+            estimator=getattr(segmenter, "best_estimator_", None) or _unfitted(segmenter),
+            input_columns={c: str(self.frame[c].dtype)
+                           for c in _needed_columns(self.preprocessor)},
+            id_column=run.schema.id_column, label_map=run.label_map, names=self.names,
+            metadata={"algorithm": str(getattr(segmenter, "algorithm_", "rfm")),
+                      "k": len(set(self.labels.tolist()) - {-1}), "seed": config.seed,
+                      "versions": versions(), "source": run.source.get("path"),
+                      "rule_based": _rule_based(config),
+                      **_log_metadata(self.transactions, config)})
+
+
+def _rule_based(config: RunConfig) -> bool:
+    """RFM groups, not a fitted clusterer."""
+    return config.algorithms == ["rfm"]
 
 
 # ------------------------------------------------------------------- stages

@@ -18,16 +18,9 @@ import numpy as np
 from custseg.config import RunConfig
 from custseg.data.schema import infer_schema
 from custseg.exceptions import ConfigError, InputError
-from custseg.record import order_by_size
 from custseg.spark.features import q
 from custseg.spark.reader import ROW, read_input
-from custseg.stages import (
-    RunStages,
-    check_log_options,
-    check_rows,
-    log_overrides,
-    schema_decisions,
-)
+from custseg.stages import RunContext, check_log_options, log_overrides, run_stages
 
 #: Above this many rows the scan runs on a seeded sample and the winner is refitted on all.
 SCAN_SAMPLE = 200_000
@@ -173,45 +166,97 @@ def run(data, config: RunConfig | None = None, spark=None, master: str | None = 
         from custseg.spark.session import get_session
 
         spark = get_session(master or config.spark_master, extra.get("spark_conf"))
-    from custseg.spark import prep
+    return run_stages(SparkEngine(spark, extra), data, config, progress)
 
-    stages = RunStages(progress)  # the skeleton both engines share (custseg.stages)
-    decisions = stages.decisions
 
-    stages.start("load")
-    customers, source, transactions, id_default, config = _load(spark, data, config,
-                                                                decisions)
-    n = customers.count()
-    stages.lap("load")
+class SparkEngine:
+    """The Spark engine's work in each stage of :func:`custseg.stages.run_stages`.
 
-    stages.start("features")
-    sample = _sample(customers, n, int(extra.get("sample_rows", SAMPLE_ROWS)), config.seed)
-    schema = _schema(sample, config, source, id_default)
-    decisions += schema_decisions(schema)
-    check_rows(n, config, source, schema)
-    stages.lap("schema")
+    Data stays in Spark; a row sample comes to pandas for the roles, the fitted
+    preprocessing values and the report. The driver does the shared checks,
+    decision lines and the numbering of segments by size.
 
-    stages.start("preprocess")
-    plan, prep_model, dim, data_vec = _preprocess(customers, schema, sample, config)
-    stages.lap("preprocess")
+    Example (needs a Spark session, so not a doctest)::
 
-    stages.start("segment")
-    fit = _segment(data_vec, dim, n, config, extra, decisions, progress)
-    stages.lap("segment")
+        engine = SparkEngine(spark, {"sample_rows": 20_000})
+        result = run_stages(engine, "customers.parquet", RunConfig(k=4))
+    """
 
-    stages.start("explain")
-    out = _explain(customers, data_vec, prep_model, fit, schema, sample, plan, config,
-                   decisions)
-    stages.lap("explain")
-    return SparkRunResult(
-        config=out.config, source=source, schema=schema, plan=plan, pipeline=out.pipeline,
-        assigned=out.assigned, n_rows=n, algorithm=fit.chosen.algorithm,
-        k=len(out.label_map), candidates=fit.cands, selection=fit.selection,
-        metrics=_metrics(fit), segments=out.segments, id_column=schema.id_column,
-        names=out.names, label_map=out.label_map, timings=stages.timings,
-        decisions=decisions, warnings=_warnings(fit, out.segments, config),
-        sampling=_sampling(fit, sample, n, config), transactions=transactions,
-        feature_names=prep.feature_names(plan, prep_model, dim), sample=sample)
+    def __init__(self, spark: Any, extra: dict[str, Any] | None = None) -> None:
+        self.spark = spark
+        self.extra = dict(extra or {})
+        self.customers: Any = None
+        self.transactions: Any = None
+        self.id_default: str | None = None
+        self.sample: Any = None
+        self.plan: Any = None
+        self.prep_model: Any = None
+        self.dim = 0
+        self.data_vec: Any = None
+        self.fit: _Fit | None = None
+        self.out: _Explained | None = None
+
+    def load(self, data: Any, run: RunContext) -> None:
+        """The input as a cached Spark table of customers (a log's features built first)."""
+        self.customers, run.source, self.transactions, self.id_default, run.config = _load(
+            self.spark, data, run.config, run.decisions)
+        run.n_rows = self.customers.count()
+
+    def infer_schema(self, run: RunContext) -> Any:
+        """The roles, inferred on a seeded row sample brought to pandas."""
+        rows = int(self.extra.get("sample_rows", SAMPLE_ROWS))
+        self.sample = _sample(self.customers, run.n_rows, rows, run.config.seed)
+        return _schema(self.sample, run.config, run.source, self.id_default)
+
+    def inspect(self, run: RunContext) -> None:
+        """Nothing more: customer value was computed while loading (Spark SQL)."""
+
+    def preprocess(self, run: RunContext) -> None:
+        """The plan, compiled to Spark SQL stages; the feature vectors, cached."""
+        self.plan, self.prep_model, self.dim, self.data_vec = _preprocess(
+            self.customers, run.schema, self.sample, run.config)
+
+    def segment(self, run: RunContext) -> dict[int, int]:
+        """The scan and the winner on every row; customers per raw prediction."""
+        self.fit = _segment(self.data_vec, self.dim, run.n_rows, run.config, self.extra,
+                            run.decisions, run.progress)
+        counts = self.fit.final_model.transform(self.data_vec).groupBy("prediction").count()
+        return {int(r[0]): int(r[1]) for r in counts.collect()}
+
+    def stable_ids(self, run: RunContext) -> tuple[dict[int, int], dict[int, str]]:
+        """The previous run's numbers and names where its segments match (--previous)."""
+        from custseg.tracking.track import spark_label_map
+
+        scored = self._pipeline(run.label_map).transform(self.customers)
+        return spark_label_map(run.config.previous, scored, run.label_map, run.decisions)
+
+    def explain(self, run: RunContext) -> None:
+        """Assignments (in Spark), profiles from Spark aggregations, names from explain."""
+        self.out = _explain(self.customers, self.data_vec, self._pipeline(run.label_map),
+                            self.fit, run.schema, self.sample, self.plan, run.config)
+
+    def result(self, run: RunContext) -> SparkRunResult:
+        """The :class:`SparkRunResult`."""
+        from custseg.spark import prep
+
+        fit, out, config = self.fit, self.out, run.config
+        return SparkRunResult(
+            config=config, source=run.source, schema=run.schema, plan=self.plan,
+            pipeline=out.pipeline, assigned=out.assigned, n_rows=run.n_rows,
+            algorithm=fit.chosen.algorithm, k=len(run.label_map), candidates=fit.cands,
+            selection=fit.selection, metrics=_metrics(fit), segments=out.segments,
+            id_column=run.schema.id_column, names=out.names, label_map=run.label_map,
+            timings=run.stages.timings, decisions=run.decisions,
+            warnings=_warnings(fit, out.segments, config),
+            sampling=_sampling(fit, self.sample, run.n_rows, config),
+            transactions=self.transactions,
+            feature_names=prep.feature_names(self.plan, self.prep_model, self.dim),
+            sample=self.sample)
+
+    def _pipeline(self, label_map: dict[int, int]):
+        """Preprocessing, the clusterer and the segment numbers as one PipelineModel."""
+        return _full_pipeline(self.prep_model, self.fit.final_model, label_map,
+                              self.fit.chosen.algorithm)
 
 
 # ------------------------------------------------------------------ stages
@@ -310,34 +355,22 @@ def _segment(data_vec, dim: int, n: int, config: RunConfig, extra: dict, decisio
 
 @dataclass
 class _Explained:
-    """The explain stage's outcome: numbering, pipeline, assignments, names, segments."""
+    """The explain stage's outcome: pipeline, assignments, names, segments."""
 
-    label_map: dict[int, int]
     pipeline: Any
     assigned: Any
     names: dict[int, str]
     segments: list[dict[str, Any]]
-    config: RunConfig
 
 
-def _explain(customers, data_vec, prep_model, fit: _Fit, schema, sample, plan,
-             config: RunConfig, decisions: list[str]) -> _Explained:
+def _explain(customers, data_vec, pipeline, fit: _Fit, schema, sample, plan,
+             config: RunConfig) -> _Explained:
     from custseg.explain import name_segments
     from custseg.record import segments_from_profiles
     from custseg.spark import profiles
 
-    chosen, final_model = fit.chosen, fit.final_model
-    raw_pred = final_model.transform(data_vec).groupBy("prediction").count().collect()
-    label_map = order_by_size({int(r[0]): int(r[1]) for r in raw_pred})
-    pipeline = _full_pipeline(prep_model, final_model, label_map, chosen.algorithm)
+    chosen = fit.chosen
     scored = pipeline.transform(customers)
-    if config.previous:  # stable ids and names from the previous run (custseg.tracking)
-        from custseg.tracking.track import spark_label_map
-
-        label_map, kept = spark_label_map(config.previous, scored, label_map, decisions)
-        pipeline = _full_pipeline(prep_model, final_model, label_map, chosen.algorithm)
-        scored = pipeline.transform(customers)
-        config = config.replace(names={**kept, **config.names})
     id_column = schema.id_column
     # the local engine's profile structure from Spark aggregations, named by explain
     segment_profiles = profiles.profile(scored, plan.features_used, schema, sample, plan)
@@ -355,7 +388,7 @@ def _explain(customers, data_vec, prep_model, fit: _Fit, schema, sample, plan,
     assigned.count()
     data_vec.unpersist()
     segments = [seg.to_dict() for seg in segments_from_profiles(segment_profiles, named)]
-    return _Explained(label_map, pipeline, assigned, names, segments, config)
+    return _Explained(pipeline, assigned, names, segments)
 
 
 # ------------------------------------------------------------------ the account
