@@ -71,6 +71,11 @@ def _cases() -> dict[str, tuple[pd.DataFrame, dict]]:
                            "shop": [f"s{i % 40}" for i in range(200)]})  # 40 levels: frequency
     log = _log()
     one = {"k": 3, "select_features": False, "roles": {"signup_date": "datetime"}}
+    # two rings: the default scan switches to Genie's segments (issue 21)
+    from sklearn.datasets import make_circles
+
+    rings = pd.DataFrame(make_circles(1200, noise=0.04, factor=0.5, random_state=1)[0],
+                         columns=["x", "y"])
     return {
         "kmeans_selected": (full, {"algorithms": ["kmeans"], "k": 3}),
         "kmeans": (mixed, {"algorithms": ["kmeans"], **one}),
@@ -90,6 +95,7 @@ def _cases() -> dict[str, tuple[pd.DataFrame, dict]]:
                                "select_features": False}),
         "log_gmm": (log, {"algorithms": ["gmm"], "k": 3}),
         "log_rfm": (log, {"algorithms": ["rfm"]}),
+        "genie": (rings, {"select_features": False}),
     }
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import gzip
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
-
-pytest.importorskip("genieclust")
 
 from custseg.selection._candidates import CandidateGenerator
 from custseg.selection._genie import (
@@ -100,3 +99,39 @@ def test_generator_cuts_one_tree_at_every_k():
     assert (gen.genie(4).labels == four.labels).all()
     assert (gen.genie(6).labels == genie_partitions(X, 6)[6]).all()
     assert gen.genie(2).centers.shape == (2, 2)
+
+
+def test_a_default_run_on_two_rings_switches_to_genie_and_says_why(tmp_path):
+    from sklearn.datasets import make_circles
+
+    import custseg
+    from custseg.persist.model import load_model, save_model
+
+    X, y = make_circles(1200, noise=0.04, factor=0.5, random_state=1)
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    result = custseg.run(frame, seed=0, stability=False)
+    selection = result.summary()["selection"]
+    assert result.algorithm == "genie" and result.k == 2
+    assert adjusted_rand_score(y, result.labels) > 0.95
+    switch = selection["evidence"]["genie_switch"]
+    assert switch["replaced"]["algorithm"] != "genie" and switch["wcnn"] >= 0.95
+    assert selection["reason"].startswith("Chose genie with k=2 instead of ")
+    assert selection["confidence"] == "medium" and selection["structure_found"] is True
+    # the saved model scores like training and holds group means, not customers' rows
+    path = save_model(result.model, tmp_path / "model.skops")
+    model = load_model(path)
+    assert (model.predict(frame) == result.model.predict(frame)).all()
+    est = model.estimator
+    assert len(est.micro_centers_) < len(frame) / 4
+
+
+def test_named_algorithms_or_more_than_three_columns_never_switch():
+    from sklearn.datasets import make_circles
+
+    import custseg
+
+    X, _ = make_circles(900, noise=0.04, factor=0.5, random_state=2)
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    assert custseg.run(frame, algorithms=["kmeans"], stability=False).algorithm == "kmeans"
+    wide = frame.assign(c=np.sin(3 * frame["a"]), d=np.cos(2 * frame["b"]))
+    assert custseg.run(wide, stability=False, select_features=False).algorithm != "genie"

@@ -300,8 +300,10 @@ def _warnings(res: Validation, min_share: float, profiles: SegmentProfiles | Non
     if res.silhouette is not None and res.silhouette < WEAK_SILHOUETTE:
         out.append(f"Weak structure: mean silhouette "
                    f"{fmt_vs_limit(res.silhouette, WEAK_SILHOUETTE)} (below "
-                   f"{WEAK_SILHOUETTE}): segments overlap, so treat them as a useful partition "
-                   "rather than natural groups.")
+                   f"{WEAK_SILHOUETTE}): by this measure the segments overlap or are not "
+                   "compact (it favours round groups; a genie choice follows gaps instead, see "
+                   "the selection reason), so treat them as a useful partition rather than "
+                   "natural groups.")
     if res.stability is not None:
         for rec in res.stability.to_dict("records"):
             if rec["verdict"] == "doubtful":

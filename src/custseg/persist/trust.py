@@ -60,6 +60,7 @@ _CUSTSEG_OBJECTS = frozenset({
     "custseg.models._hierarchical.AgglomerativeClusterer",
     "custseg.models._mixture.GMMClusterer",
     "custseg.models._density.HDBSCANClusterer",
+    "custseg.selection._genie.GenieClusterer",  # the Genie switch of issue 21
     "custseg.models.mixed.KPrototypesClusterer",
     "custseg.features.segmenter.RFMSegmenter",
 })

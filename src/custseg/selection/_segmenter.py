@@ -40,6 +40,8 @@ from custseg.selection._candidates import (
 )
 from custseg.selection._degenerate import cell_check, discrete_columns, tie_check
 from custseg.selection._density import density_check
+from custseg.selection._genie import MAX_DIMS as GENIE_MAX_DIMS
+from custseg.selection._genie import GenieClusterer, propose_switch
 from custseg.selection._indices import GapReference, compute_indices, sample_distances
 from custseg.selection._kgrid import parse_k
 from custseg.selection._threads import limit_threads, threads_in_use
@@ -48,6 +50,7 @@ from custseg.selection.decide import (
     MIN_SEGMENT_CUSTOMERS,
     MIN_SEGMENT_SHARE,
     DecideOptions,
+    Decision,
     choose,
     judge,
     rank,
@@ -272,6 +275,9 @@ class Segmenter(ClusterMixin, BaseEstimator):
             table = rank(pd.DataFrame(rows, columns=COLUMNS), options)
         table = self._stability(ctx, table)
         decision = choose(table, options)
+        switch = self._genie_switch(ctx, names, categorical, decision, options, n)
+        if switch is not None:  # non-convex shapes in 2-D/3-D: Genie's segments instead
+            table, decision = self._apply_switch(ctx, table, decision, switch, options)
         chosen = decision.row
         # -- final fit on all rows ---------------------------------------------
         k = decision.k
@@ -307,12 +313,59 @@ class Segmenter(ClusterMixin, BaseEstimator):
         self.selection_ = judge(decision, gap1=gap1, widened=widened, gen_notes=ctx.gen.notes,
                                 density=density, degenerate=degenerate, sizes=sizes.tolist(),
                                 runner_sizes=runner_sizes)
+        if switch is not None:
+            self.selection_.evidence["genie_switch"] = {
+                "k": int(switch.k), "replaced": {"algorithm": switch.replaced[0],
+                                                 "k": int(switch.replaced[1])},
+                "wcnn": round(float(switch.wcnn), 4), "valley": round(float(switch.valley), 4),
+                "dunn_ratio": None if not np.isfinite(switch.dunn_ratio)
+                else round(float(switch.dunn_ratio), 4), "reason": switch.reason}
+            self.selection_.refresh()
         self.candidates_ = self.selection_.to_frame().drop(columns="chosen")
         self.algorithm_ = self.selection_.algorithm
         self.n_clusters_ = int((sizes > 0).sum())
         self.sampled_ = self._describe_sampling(n, m, sel_rows, sil_rows, gap_rows, est,
                                                 fit_seconds)
         self.selection_.evidence["sampling"] = self.sampled_
+
+    @staticmethod
+    def _genie_switch(ctx: _FitContext, names: list[str], categorical: list[int],
+                      decision, options: DecideOptions, n: int):
+        """Genie's partition where the near-neighbour test prefers it (issue #21), or None.
+
+        Only for the default algorithm set (a user who names algorithms gets those)
+        and numeric data of at most three columns (see :mod:`custseg.selection._genie`).
+        """
+        if categorical or set(names) != set(DEFAULT_ALGORITHMS) \
+                or ctx.Xs.shape[1] > GENIE_MAX_DIMS:
+            return None
+        scanned = {key: c.labels for key, c in ctx.candidates.items() if key[0] != "hdbscan"}
+        return propose_switch(ctx.Xs, (decision.algorithm, decision.k), scanned,
+                              min_share=options.min_segment_share,
+                              min_customers=options.min_segment_customers, n_rows=n,
+                              random_state=_seed(ctx.base, 31))
+
+    @staticmethod
+    def _apply_switch(ctx: _FitContext, table: pd.DataFrame, decision, switch,
+                      options: DecideOptions):
+        """The table with Genie's row, and the decision for it (the old choice runs up)."""
+        cand = Candidate("genie", switch.k, np.asarray(switch.labels, dtype=np.int64), 0.0)
+        ctx.candidates[("genie", switch.k)] = cand
+        ind = compute_indices(ctx.Xi, cand.labels, ctx.sil_dist, ctx.sil_rows,
+                              ctx.gap_rows, ctx.gap_ref, switch.k)
+        row = {"algorithm": "genie", "k": switch.k, **ind, "bic": np.nan, "icl": np.nan,
+               "covariance_type": None, "stability": np.nan,
+               "stability_min_jaccard": np.nan, "min_share": _min_share(cand.labels),
+               "fit_seconds": 0.0}
+        table = rank(pd.concat([table[COLUMNS], pd.DataFrame([row], columns=COLUMNS)],
+                               ignore_index=True), options)
+        genie = table[(table["algorithm"] == "genie") & (table["k"] == switch.k)].iloc[0]
+        chosen = {**genie.to_dict(), "guard_note": None}
+        runner = {"algorithm": decision.algorithm, "k": decision.k,
+                  "score": float(decision.row["score"])}
+        return table, Decision(algorithm="genie", k=int(switch.k), row=chosen, table=table,
+                               options=options, runner_up=runner,
+                               eligibility=decision.eligibility)
 
     def _check_categorical(self, n_features: int, algos) -> list[int]:
         """Validated category-code columns (empty when there are none)."""
@@ -439,6 +492,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
                                 means_init=cand.centers, random_state=seed)
         if algo == "hdbscan":
             return HDBSCANClusterer(random_state=seed)
+        if algo == "genie":
+            return GenieClusterer(k, random_state=seed)
         return make_model(algo, k, random_state=seed, **ctx.params.get(algo, {}))
 
     def _describe_sampling(self, n, m, sel_rows, sil_rows, gap_rows, est, seconds) -> dict:
