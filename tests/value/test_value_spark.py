@@ -11,6 +11,7 @@ from custseg.features import build_customer_features
 from custseg.value import customer_summary
 
 pytest.importorskip("pyspark")
+pytestmark = pytest.mark.xdist_group("spark")  # the Spark worker's JVM, not a second one
 
 
 def _log() -> pd.DataFrame:
