@@ -85,12 +85,17 @@ def genie_partitions(X: np.ndarray, k_max: int,
     >>> parts = genie_partitions(X, 4)
     >>> sorted(parts), [len(np.unique(parts[k])) for k in sorted(parts)]
     ([2, 3, 4], [2, 3, 4])
+    >>> sorted(genie_partitions(X[:, :1], 3))  # one column works too
+    [2, 3]
     """
     import genieclust  # optional dependency, only needed here
 
     k_max = int(min(k_max, X.shape[0] - 1))
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 2 and X.shape[1] == 1:  # genieclust refuses one column ("ill-shaped");
+        X = np.c_[X, np.zeros(len(X))]  # a zero second column keeps every distance
     model = genieclust.Genie(n_clusters=k_max, gini_threshold=gini_threshold,
-                             coarser=True).fit(np.asarray(X, dtype=np.float64))
+                             coarser=True).fit(X)
     return {k: np.asarray(model.labels_matrix_[k - 1], dtype=np.int64)
             for k in range(2, k_max + 1)}
 
