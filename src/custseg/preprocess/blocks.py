@@ -108,11 +108,20 @@ class Block:
         return replace(self, weight=float(weight), **changes)
 
 
-@dataclass(frozen=True, kw_only=True)
-class NumericBlock(Block):
-    """A number: impute -> reduce skew -> clip -> standardise."""
+def _plain_kind(name: str, kind: str, doc: str) -> type[Block]:
+    """A block class that adds nothing to :class:`Block` but its kind."""
+    namespace = {"kind": kind, "__doc__": doc, "__module__": __name__, "__qualname__": name}
+    return dataclass(frozen=True, kw_only=True)(type(name, (Block,), namespace))
 
-    kind: ClassVar[str] = "numeric"
+
+NumericBlock = _plain_kind("NumericBlock", "numeric",
+                           "A number: impute -> reduce skew -> clip -> standardise.")
+CategoryBlock = _plain_kind("CategoryBlock", "category", "A category one-hot encoded "
+                            "(weighted as one column, or with FAMD weights).")
+CodesBlock = _plain_kind("CodesBlock", "codes",
+                         "A category kept as integer codes for k-prototypes (never weighted).")
+FrequencyBlock = _plain_kind("FrequencyBlock", "frequency", "A category with too many "
+                             "levels: each level's share of customers, standardised.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,27 +131,6 @@ class DateBlock(Block):
     kind: ClassVar[str] = "date"
     #: the strftime format the column was read with (None: parsed without one)
     date_format: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class CategoryBlock(Block):
-    """A category one-hot encoded (weighted as one column, or with FAMD weights)."""
-
-    kind: ClassVar[str] = "category"
-
-
-@dataclass(frozen=True, kw_only=True)
-class CodesBlock(Block):
-    """A category kept as integer codes for k-prototypes (never weighted)."""
-
-    kind: ClassVar[str] = "codes"
-
-
-@dataclass(frozen=True, kw_only=True)
-class FrequencyBlock(Block):
-    """A category with too many levels: each level's share of customers, standardised."""
-
-    kind: ClassVar[str] = "frequency"
 
 
 @dataclass(frozen=True, kw_only=True)
