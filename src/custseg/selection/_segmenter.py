@@ -340,7 +340,10 @@ class Segmenter(ClusterMixin, BaseEstimator):
                 or ctx.Xs.shape[1] > GENIE_MAX_DIMS:
             return None
         scanned = {key: c.labels for key, c in ctx.candidates.items() if key[0] != "hdbscan"}
-        return propose_switch(ctx.Xs, (decision.algorithm, decision.k), scanned,
+        ks = sorted({k for _, k in scanned})
+        # one tree on the selection sample, cut at every scanned k (the generator caches it)
+        genie = {k: ctx.gen.genie(k, k_max=ks[-1]).labels for k in ks}
+        return propose_switch(ctx.Xs, (decision.algorithm, decision.k), scanned, genie=genie,
                               min_share=options.min_segment_share,
                               min_customers=options.min_segment_customers, n_rows=n,
                               random_state=_seed(ctx.base, 31))
