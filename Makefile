@@ -24,7 +24,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The editable install leaves src/ uncompiled (pip compiles only what it copies); with
+# PYTHONDONTWRITEBYTECODE set, as on this machine, every command then recompiled all
+# of custseg (0.4 s of each run). compileall writes the .pyc files once.
 setup: $(STAMP)
+	@$(BIN)/python -m compileall -q src >/dev/null
 
 demo: setup
 	$(BIN)/custseg demo

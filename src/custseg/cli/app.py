@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -393,4 +394,19 @@ def main() -> None:
         app(standalone_mode=True)
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else exit_codes.INTERNAL_ERROR
+        _skip_last_collections()
         sys.exit(code)
+
+
+def _skip_last_collections() -> None:
+    """The process is about to exit: spare Python the garbage collections of its shutdown.
+
+    Collecting a run's few hundred thousand objects one by one at exit took
+    0.7-0.8 s of every command (a tenth of a default run on a 10k-row table,
+    measured on cc_general). Every output is closed and renamed into place
+    before this point, and exit handlers still run; only memory the operating
+    system frees anyway is left uncollected. Only the ``custseg`` process calls
+    this (tests drive ``app`` in-process and keep their collector).
+    """
+    gc.disable()
+    gc.freeze()

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from custseg.exceptions import InputError, ModelMismatchError, UnsafeModelError
+from custseg.persist._skops import skops_io
 from custseg.persist.guard import MODEL_FORMAT, inspect_model_file, installed_version
 from custseg.persist.trust import ALLOWED_TYPE_NAMES
 
@@ -217,7 +218,7 @@ def save_model(model: SegmentationModel, path: str | Path) -> Path:
     >>> load_model(p).predict(pd.DataFrame({"x": [5.05]})).tolist() in ([0], [1])
     True
     """
-    import skops.io as sio
+    sio = skops_io()
 
     path = Path(path)
     model.metadata = {**model.metadata, "custseg_version": installed_version(),
@@ -245,7 +246,7 @@ def load_model(path: str | Path) -> SegmentationModel:
     ...
     custseg.exceptions.InputError: not a custseg model file (not a skops zip archive) ...
     """
-    import skops.io as sio
+    sio = skops_io()
 
     path = Path(path)
     if not path.is_file():
