@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,7 +38,15 @@ from custseg.viz import (
     plotly_snake,
     silhouette_frame,
 )
-from custseg.viz._common import mpl_text, web_text
+from custseg.viz._common import mpl_text, plotly_grid, web_text
+from custseg.viz.figures import plotly_dict
+from tests.viz.plotly_checks import (
+    assert_plain,
+    expected_traces,
+    report_json,
+    traces,
+    validated_json,
+)
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -270,3 +280,32 @@ def test_labels_are_safe_for_each_renderer():
 def test_unknown_figure_kind_is_a_config_error():
     with pytest.raises(ConfigError, match=r"unknown figure kind 'pie'.*Fix: use one of"):
         plotly_figure("pie", {})
+
+
+# ------------------------------------------------------ plotly figures as dicts
+@pytest.mark.parametrize(("rows", "cols", "h", "v"), [(1, 1, 0.08, 0.1), (4, 2, 0.08, 0.125),
+                                                      (3, 3, 0.07, 0.16), (2, 3, 0.08, 0.14)])
+def test_plotly_grid_lays_out_subplots_as_make_subplots(rows, cols, h, v):
+    from plotly.subplots import make_subplots
+
+    titles = [f"panel {i}" for i in range(rows * cols - 1)]  # the last cell has no title
+    expected = json.loads(make_subplots(rows=rows, cols=cols, horizontal_spacing=h,
+                                        vertical_spacing=v, subplot_titles=titles).to_json())
+    expected["layout"].pop("template")
+    layout, cells = plotly_grid(rows, cols, horizontal_spacing=h, vertical_spacing=v,
+                                titles=titles)
+    assert json.loads(json.dumps(layout)) == expected["layout"]
+    assert len(cells) == rows * cols and cells[0] == {"xaxis": "x", "yaxis": "y"}
+
+
+def test_plotly_dicts_of_selection_figures_need_no_validation(candidates):
+    # gap error bars, a BIC column that is NaN for k-means, stability lines with labels
+    spec = {"candidates": json.loads(candidates.to_json(orient="records")),
+            "chosen": ["gmm", 4]}
+    for kind in ("k_selection", "stability_k"):
+        figure = plotly_dict(kind, spec)
+        assert_plain(figure)
+        assert report_json(figure) == validated_json(figure)
+        assert traces(plotly_figure(kind, spec)) == expected_traces(kind, spec)
+    gap = [t for t in plotly_dict("k_selection", spec)["data"] if "error_y" in t]
+    assert len(gap) == 2 and gap[0]["error_y"]["array"] == [0.05] * 5

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from custseg.datasets import make_customers
 from custseg.viz import figure_specs, matplotlib_figure, plotly_figure, save_figures
+from custseg.viz.figures import plotly_dict
 from custseg.workflow import run
+from tests.viz.plotly_checks import (
+    assert_plain,
+    expected_traces,
+    report_json,
+    traces,
+    validated_json,
+)
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +75,33 @@ def test_save_figures_writes_pngs(ward_result, tmp_path):
     assert {"k_selection.png", "profile_heatmap.png", "map_2d.png", "geo.png",
             "dendrogram.png", "silhouette.png"} <= set(names)
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
+
+
+@pytest.fixture(scope="module")
+def real_specs(gmm_result, ward_result) -> list[tuple[str, str, dict]]:
+    """(run, kind, spec) of every figure of the two runs (certainty: gmm; dendrogram: ward)."""
+    return [(name, kind, spec) for name, result in (("gmm", gmm_result), ("ward", ward_result))
+            for kind, spec in figure_specs(result).items()]
+
+
+def test_plotly_figures_draw_the_expected_traces(real_specs):
+    kinds = {kind for _, kind, _ in real_specs}
+    assert {"before_after", "k_selection", "sizes", "profile_heatmap", "snake", "distributions",
+            "map_2d", "geo", "dendrogram", "certainty", "silhouette"} <= kinds
+    for name, kind, spec in real_specs:
+        fig = plotly_figure(kind, spec)
+        assert isinstance(fig, go.Figure)
+        expected = expected_traces(kind, spec)
+        assert expected, (name, kind)
+        assert traces(fig) == expected, (name, kind)
+
+
+def test_plotly_dicts_are_the_validated_figures(real_specs):
+    """The plain dict the report embeds is, key for key, what the validated go.Figure holds."""
+    for name, kind, spec in real_specs:
+        figure = plotly_dict(kind, spec)
+        assert_plain(figure)
+        assert figure["layout"]["template"] == "plotly_white"
+        assert all("type" in trace for trace in figure["data"]), (name, kind)
+        assert traces(go.Figure(figure)) == expected_traces(kind, spec), (name, kind)
+        assert report_json(figure) == validated_json(figure), (name, kind)

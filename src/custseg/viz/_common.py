@@ -6,6 +6,7 @@ figures for files and reports, never windows.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Mapping, Sequence
 
@@ -158,3 +159,144 @@ def finite(values) -> np.ndarray:
     """Float array without NaN/inf."""
     arr = np.asarray(values, dtype=float).ravel()
     return arr[np.isfinite(arr)]
+
+
+# ----------------------------------------------------- plotly figures as plain dicts
+# The plotly figures are built as plain dicts ({"data": [...], "layout": {...}}):
+# the report JSON-encodes them as they are, and the public ``plotly_*`` functions
+# wrap them in a validated ``go.Figure``. Plotly's object machinery (make_subplots,
+# add_trace, a template copy per figure) cost about a second per report.
+
+
+def plotly_grid(rows: int, cols: int, *, horizontal_spacing: float, vertical_spacing: float,
+                titles: Sequence[str] | None = None) -> tuple[dict, list[dict]]:
+    """Axes of a ``rows`` x ``cols`` grid of subplots, laid out as ``make_subplots`` does.
+
+    Returns the layout part (``xaxis``, ``yaxis``, ``xaxis2``... with their
+    domains and anchors; the subplot titles as ``annotations``) and, per cell in
+    reading order, the ``{"xaxis": ..., "yaxis": ...}`` keys its traces carry.
+    The arithmetic follows plotly's ``make_subplots`` so the figure is the same.
+
+    >>> layout, cells = plotly_grid(1, 2, horizontal_spacing=0.1, vertical_spacing=0.1,
+    ...                             titles=["a", "b"])
+    >>> layout["xaxis2"]["domain"], cells[1], layout["annotations"][0]["x"]
+    ([0.55, 1.0], {'xaxis': 'x2', 'yaxis': 'y2'}, 0.225)
+    """
+    width = (1.0 - horizontal_spacing * (cols - 1)) / cols
+    height = (1.0 - vertical_spacing * (rows - 1)) / rows
+    layout: dict = {}
+    annotations, cells = [], []
+    for row in range(rows):  # top row first
+        y_start = sum([height] * (rows - 1 - row)) + (rows - 1 - row) * vertical_spacing
+        y_domain = [max(0.0, min(1.0, y_start)), max(0.0, min(1.0, y_start + height))]
+        for col in range(cols):
+            x_start = sum([width] * col) + col * horizontal_spacing
+            x_domain = [max(0.0, x_start), min(1.0, x_start + width)]
+            n = len(cells) + 1
+            suffix = "" if n == 1 else str(n)
+            layout[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "domain": x_domain}
+            layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": y_domain}
+            cells.append({"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+            title = titles[n - 1] if titles and n <= len(titles) else None
+            if title:
+                annotations.append({"font": {"size": 16}, "showarrow": False, "text": title,
+                                    "x": sum(x_domain) / 2.0, "xanchor": "center",
+                                    "xref": "paper", "y": y_domain[1], "yanchor": "bottom",
+                                    "yref": "paper"})
+    if annotations:
+        layout["annotations"] = annotations
+    return layout, cells
+
+
+#: Where a reference line's label goes (plotly's ``annotation_position`` of
+#: ``add_hline`` / ``add_vline``): position -> (x, xanchor, y, yanchor); ``None``
+#: is the line's own value.
+_RULE_LABELS = {
+    ("h", "top left"): (0, "left", None, "bottom"),
+    ("h", "top right"): (1, "right", None, "bottom"),
+    ("v", "top"): (None, "center", 1, "bottom"),
+}
+
+
+def plotly_rule(direction: str, value: float, line: dict, text: str | None = None,
+                position: str | None = None, font: dict | None = None
+                ) -> tuple[dict, dict | None]:
+    """A horizontal (``"h"``) or vertical (``"v"``) reference line across the plot.
+
+    Returns the layout shape and its label annotation (``None`` without
+    ``text``), as plotly's ``add_hline`` / ``add_vline`` write them.
+
+    >>> shape, label = plotly_rule("h", 0.6, {"color": "grey"}, "stable", "top left")
+    >>> shape["yref"], shape["y0"], label["xanchor"]
+    ('y', 0.6, 'left')
+    """
+    if direction == "h":
+        shape = {"type": "line", "line": line, "x0": 0, "x1": 1, "xref": "x domain",
+                 "y0": value, "y1": value, "yref": "y"}
+    else:
+        shape = {"type": "line", "line": line, "x0": value, "x1": value, "xref": "x",
+                 "y0": 0, "y1": 1, "yref": "y domain"}
+    if text is None:
+        return shape, None
+    x, xanchor, y, yanchor = _RULE_LABELS[(direction, position)]
+    label = {"showarrow": False, "text": text, "xanchor": xanchor, "yanchor": yanchor,
+             "x": value if x is None else x, "xref": shape["xref"],
+             "y": value if y is None else y, "yref": shape["yref"]}
+    if font:
+        label["font"] = font
+    return shape, label
+
+
+def plotly_rules(layout: dict, *rules: tuple[dict, dict | None]) -> dict:
+    """``layout`` with the shapes and labels of :func:`plotly_rule` added (in place).
+
+    >>> plotly_rules({}, plotly_rule("v", 0.8, {"color": "grey"}))["shapes"][0]["x0"]
+    0.8
+    """
+    for shape, label in rules:
+        layout.setdefault("shapes", []).append(shape)
+        if label is not None:
+            layout.setdefault("annotations", []).append(label)
+    return layout
+
+
+@functools.lru_cache(maxsize=8)
+def _colorscale(name: str) -> tuple:
+    from plotly.colors import get_colorscale
+
+    colours = [str(colour) for _, colour in get_colorscale(name)]
+    # stops i / (n - 1), as plotly's validator writes them (not linspace's 0.30000000000000004)
+    return tuple(((1.0 * i) / (1.0 * (len(colours) - 1)), colour)
+                 for i, colour in enumerate(colours))
+
+
+def plotly_colorscale(name: str) -> list[list]:
+    """A named plotly.py colour scale as ``[[stop, colour], ...]``.
+
+    plotly.js has colour scales of the same names with other colours, so the
+    figure dicts carry the scale itself (as a validated figure does).
+
+    >>> plotly_colorscale("Blues")[0]
+    [0.0, 'rgb(247,251,255)']
+    """
+    return [list(step) for step in _colorscale(name)]
+
+
+def plotly_title(text: str) -> dict:
+    """An axis or colour-bar title (plotly.js 3 reads only the ``{"text": ...}`` form).
+
+    >>> plotly_title("share")
+    {'text': 'share'}
+    """
+    return {"text": text}
+
+
+def plotly_go(figure: dict):
+    """A validated ``plotly.graph_objects.Figure`` of a figure dict (raises on a wrong key).
+
+    >>> plotly_go({"data": [{"type": "bar", "x": [1]}], "layout": {}}).data[0].x
+    (1,)
+    """
+    import plotly.graph_objects as go
+
+    return go.Figure(figure)

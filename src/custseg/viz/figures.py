@@ -7,6 +7,8 @@ Example
 0.9
 >>> plotly_figure("stability_segments", spec).data[0].x
 (0.9, 0.5)
+>>> plotly_dict("stability_segments", spec)["data"][0]["x"]
+[0.9, 0.5]
 """
 
 from __future__ import annotations
@@ -112,12 +114,12 @@ FIGURES: dict[str, tuple[ModuleType, str, Callable[[dict], tuple], Callable[[dic
 NOTED = frozenset({"map_2d", "geo", "dendrogram", "silhouette"})
 
 
-def _call(prefix: str, kind: str, spec: dict, extra: dict):
+def _call(prefix: str, kind: str, spec: dict, extra: dict, suffix: str = ""):
     if kind not in FIGURES:
         raise ConfigError(f"unknown figure kind {kind!r}", where="custseg.viz",
                           fix=f"use one of: {', '.join(FIGURES)}")
     module, name, args, keywords = FIGURES[kind]
-    return getattr(module, f"{prefix}_{name}")(*args(spec), **keywords(spec), **extra)
+    return getattr(module, f"{prefix}_{name}{suffix}")(*args(spec), **keywords(spec), **extra)
 
 
 def matplotlib_figure(kind: str, spec: dict):
@@ -127,5 +129,16 @@ def matplotlib_figure(kind: str, spec: dict):
 
 
 def plotly_figure(kind: str, spec: dict):
-    """A plotly Figure for a figure spec."""
+    """A plotly Figure (validated ``go.Figure``) for a figure spec."""
     return _call("plotly", kind, spec, {})
+
+
+def plotly_dict(kind: str, spec: dict) -> dict:
+    """The plotly figure of a spec as a plain dict ``{"data": [...], "layout": {...}}``.
+
+    No plotly object is made: the report JSON-encodes the dict as it is
+    (``plotly.utils.PlotlyJSONEncoder`` writes its numpy arrays as lists and
+    NaN as ``null``), and :func:`plotly_figure` is ``go.Figure`` of it.
+    ``layout["template"]`` names the template (``"plotly_white"``).
+    """
+    return _call("plotly", kind, spec, {}, suffix="_dict")

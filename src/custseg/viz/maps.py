@@ -24,7 +24,9 @@ from custseg.viz._common import (
     MAX_POINTS,
     mpl_text,
     new_axes,
+    plotly_go,
     plotly_layout,
+    plotly_title,
     sample_note,
     sample_rows,
     segment_colour,
@@ -105,29 +107,41 @@ def plot_map(coords, labels, names: Mapping[int, str] | None = None, *, method: 
     return fig
 
 
-def plotly_map(coords, labels, names: Mapping[int, str] | None = None, *, method: str = "PCA",
-               explained=None):
-    """Plotly version of :func:`plot_map` (hover shows only the segment: no customer data)."""
-    import plotly.graph_objects as go
+def plotly_map_dict(coords, labels, names: Mapping[int, str] | None = None, *,
+                    method: str = "PCA", explained=None) -> dict:
+    """The figure of :func:`plotly_map` as a plain dict (data and layout).
 
+    >>> fig = plotly_map_dict([[0.0, 1.0], [2.0, 3.0]], [0, 1], explained=[0.6, 0.3])
+    >>> fig["data"][1]["x"].tolist(), fig["layout"]["xaxis"]["title"]["text"]
+    ([2.0], 'PC1 (60% of variance)')
+    """
     coords = np.asarray(coords, dtype=float)
     labels = np.asarray(labels)
     rows = sample_rows(len(coords))
     coords, labels = coords[rows], labels[rows]
-    fig = go.Figure()
+    data = []
     for seg in sorted(np.unique(labels).tolist()):
         mask = labels == seg
         label = web_text(shorten(segment_label(seg, names), 36))
-        fig.add_scatter(x=np.round(coords[mask, 0], 4), y=np.round(coords[mask, 1], 4),
-                          mode="markers", name=label,
-                          marker={"size": 4, "opacity": 0.65, "color": segment_colour(seg)},
-                          hovertemplate=f"{label}<extra></extra>")
+        data.append({"type": "scatter", "x": np.round(coords[mask, 0], 4),
+                     "y": np.round(coords[mask, 1], 4), "mode": "markers", "name": label,
+                     "marker": {"size": 4, "opacity": 0.65, "color": segment_colour(seg)},
+                     "hovertemplate": f"{label}<extra></extra>"})
     xlabel, ylabel = _axis_titles(method, explained)
-    fig.update_layout(**plotly_layout(height=520, xaxis={"title": xlabel, "zeroline": False},
-                                      yaxis={"title": ylabel, "zeroline": False},
-                                      legend={"itemsizing": "constant", "orientation": "h",
-                                              "y": -0.15}))
-    return fig
+    return {"data": data, "layout": plotly_layout(
+        height=520, xaxis={"title": plotly_title(xlabel), "zeroline": False},
+        yaxis={"title": plotly_title(ylabel), "zeroline": False},
+        legend={"itemsizing": "constant", "orientation": "h", "y": -0.15})}
+
+
+def plotly_map(coords, labels, names: Mapping[int, str] | None = None, *, method: str = "PCA",
+               explained=None):
+    """Plotly version of :func:`plot_map` (hover shows only the segment: no customer data).
+
+    >>> plotly_map([[0.0, 1.0], [2.0, 3.0]], [0, 1], {1: "Loyal"}).data[1].name
+    '1 · Loyal'
+    """
+    return plotly_go(plotly_map_dict(coords, labels, names, method=method, explained=explained))
 
 
 def plot_geo(latitude, longitude, labels, names: Mapping[int, str] | None = None, *,
@@ -157,27 +171,39 @@ def plot_geo(latitude, longitude, labels, names: Mapping[int, str] | None = None
     return fig
 
 
-def plotly_geo(latitude, longitude, labels, names: Mapping[int, str] | None = None):
-    """Plotly version of :func:`plot_geo`: plain axes, no map tiles or downloads."""
-    import plotly.graph_objects as go
+def plotly_geo_dict(latitude, longitude, labels, names: Mapping[int, str] | None = None
+                    ) -> dict:
+    """The figure of :func:`plotly_geo` as a plain dict (data and layout).
 
+    >>> fig = plotly_geo_dict([52.5, float("nan")], [13.4, 2.3], [0, 1])
+    >>> len(fig["data"]), fig["data"][0]["y"].tolist()
+    (1, [52.5])
+    """
     lat = np.asarray(latitude, dtype=float)
     lon = np.asarray(longitude, dtype=float)
     labels = np.asarray(labels)
     keep = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
     rows = keep[sample_rows(len(keep))]
-    fig = go.Figure()
+    data = []
     for seg in sorted(np.unique(labels[rows]).tolist()):
         mask = rows[labels[rows] == seg]
         label = web_text(shorten(segment_label(seg, names), 36))
-        fig.add_scatter(x=np.round(lon[mask], 4), y=np.round(lat[mask], 4), mode="markers",
-                          name=label,
-                          marker={"size": 4, "opacity": 0.65, "color": segment_colour(seg)},
-                          hovertemplate=f"{label}<extra></extra>")
+        data.append({"type": "scatter", "x": np.round(lon[mask], 4), "y": np.round(lat[mask], 4),
+                     "mode": "markers", "name": label,
+                     "marker": {"size": 4, "opacity": 0.65, "color": segment_colour(seg)},
+                     "hovertemplate": f"{label}<extra></extra>"})
     mid = float(np.nanmean(lat[rows])) if len(rows) else 0.0
-    fig.update_layout(**plotly_layout(
-        height=520, xaxis={"title": "longitude"},
-        yaxis={"title": "latitude", "scaleanchor": "x",
+    return {"data": data, "layout": plotly_layout(
+        height=520, xaxis={"title": plotly_title("longitude")},
+        yaxis={"title": plotly_title("latitude"), "scaleanchor": "x",
                "scaleratio": 1.0 / max(np.cos(np.radians(mid)), 0.1)},
-        legend={"itemsizing": "constant", "orientation": "h", "y": -0.15}))
-    return fig
+        legend={"itemsizing": "constant", "orientation": "h", "y": -0.15})}
+
+
+def plotly_geo(latitude, longitude, labels, names: Mapping[int, str] | None = None):
+    """Plotly version of :func:`plot_geo`: plain axes, no map tiles or downloads.
+
+    >>> plotly_geo([52.5, 48.1], [13.4, 11.6], [0, 0]).data[0].type
+    'scatter'
+    """
+    return plotly_go(plotly_geo_dict(latitude, longitude, labels, names))

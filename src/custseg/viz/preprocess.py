@@ -22,6 +22,8 @@ import numpy as np
 from custseg.viz._common import (
     mpl_text,
     new_grid,
+    plotly_go,
+    plotly_grid,
     plotly_layout,
     sample_rows,
     shorten,
@@ -114,17 +116,24 @@ def plot_before_after(pairs: list[dict], *, ax=None):
     return fig
 
 
-def plotly_before_after(pairs: list[dict]):
-    """Plotly version of :func:`plot_before_after`."""
-    from plotly.subplots import make_subplots
+def plotly_before_after_dict(pairs: list[dict]) -> dict:
+    """The figure of :func:`plotly_before_after` as a plain dict (data and layout).
 
+    >>> pair = {"column": "spend", "treatment": "log1p",
+    ...         "before": {"edges": [0, 1, 2], "counts": [5, 1]},
+    ...         "after": {"edges": [-1, 0, 1], "counts": [3, 3]}}
+    >>> fig = plotly_before_after_dict([pair])
+    >>> [t["y"] for t in fig["data"]], fig["data"][1]["xaxis"]
+    ([[5, 1], [3, 3]], 'x2')
+    """
     titles = []
     for pair in pairs:
         titles += [web_text("raw: " + shorten(pair["column"], 40)),
                    web_text("used: " + shorten(pair["treatment"], 46))]
     nrows = max(1, len(pairs))
-    fig = make_subplots(rows=nrows, cols=2, subplot_titles=titles or None,
-                        horizontal_spacing=0.08, vertical_spacing=0.5 / nrows)
+    grid, cells = plotly_grid(nrows, 2, titles=titles or None, horizontal_spacing=0.08,
+                              vertical_spacing=0.5 / nrows)
+    data = []
     for i, pair in enumerate(pairs):
         for j, (key, colour) in enumerate((("before", "#7f7f7f"), ("after", "#1f77b4"))):
             hist = pair[key]
@@ -132,10 +141,22 @@ def plotly_before_after(pairs: list[dict]):
             if len(edges) < 2:
                 continue
             centres = ((edges[:-1] + edges[1:]) / 2)
-            fig.add_bar(x=np.round(centres, 5).tolist(), y=list(hist["counts"]),
-                        width=float(np.diff(edges)[0]), marker={"color": colour},
-                        showlegend=False,
-                        hovertemplate="≈ %{x:.4g}: %{y:,} rows<extra></extra>",
-                        row=i + 1, col=j + 1)
-    fig.update_layout(**plotly_layout(height=210 * nrows + 60, bargap=0.02))
-    return fig
+            data.append({"type": "bar", "x": np.round(centres, 5).tolist(),
+                         "y": list(hist["counts"]), "width": float(np.diff(edges)[0]),
+                         "marker": {"color": colour}, "showlegend": False,
+                         "hovertemplate": "≈ %{x:.4g}: %{y:,} rows<extra></extra>",
+                         **cells[2 * i + j]})
+    return {"data": data,
+            "layout": {**grid, **plotly_layout(height=210 * nrows + 60, bargap=0.02)}}
+
+
+def plotly_before_after(pairs: list[dict]):
+    """Plotly version of :func:`plot_before_after` (a validated ``go.Figure``).
+
+    >>> pair = {"column": "spend", "treatment": "log1p",
+    ...         "before": {"edges": [0, 1, 2], "counts": [5, 1]},
+    ...         "after": {"edges": [-1, 0, 1], "counts": [3, 3]}}
+    >>> plotly_before_after([pair]).data[0].y
+    (5, 1)
+    """
+    return plotly_go(plotly_before_after_dict(pairs))

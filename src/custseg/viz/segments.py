@@ -22,7 +22,13 @@ from custseg.viz._common import (
     mpl_text,
     new_axes,
     new_grid,
+    plotly_colorscale,
+    plotly_go,
+    plotly_grid,
     plotly_layout,
+    plotly_rule,
+    plotly_rules,
+    plotly_title,
     segment_colour,
     segment_label,
     shorten,
@@ -83,32 +89,42 @@ def _percent(value, _pos=None) -> str:
     return f"{value:.0%}"
 
 
-def plotly_sizes(sizes: Mapping[int, int], value_shares=None, names=None):
-    """Plotly version of :func:`plot_sizes`."""
-    import plotly.graph_objects as go
+def plotly_sizes_dict(sizes: Mapping[int, int], value_shares=None, names=None) -> dict:
+    """The figure of :func:`plotly_sizes` as a plain dict (data and layout).
 
+    >>> [t["x"] for t in plotly_sizes_dict({0: 3, 1: 1}, {0: 0.5, 1: 0.5})["data"]]
+    [[0.75, 0.25], [0.5, 0.5]]
+    """
     frame = size_frame(sizes, value_shares, names)
     labels = [web_text(shorten(s, 40)) for s in frame["label"]]
-    fig = go.Figure()
-    fig.add_bar(y=labels, x=frame["share"].tolist(), orientation="h",
-                name="share of customers",
-                marker={"color": [segment_colour(s) for s in frame["segment"]]},
-                customdata=frame["size"].tolist(),
-                text=[f"{v:.1%}" for v in frame["share"]], textposition="outside",
-                hovertemplate="%{y}<br>%{x:.1%} of customers (%{customdata:,})<extra></extra>")
+    data = [{"type": "bar", "y": labels, "x": frame["share"].tolist(), "orientation": "h",
+             "name": "share of customers",
+             "marker": {"color": [segment_colour(s) for s in frame["segment"]]},
+             "customdata": frame["size"].tolist(),
+             "text": [f"{v:.1%}" for v in frame["share"]], "textposition": "outside",
+             "hovertemplate": "%{y}<br>%{x:.1%} of customers (%{customdata:,})"
+                              "<extra></extra>"}]
     if frame["value_share"].notna().any():
-        fig.add_bar(y=labels, x=frame["value_share"].fillna(0).tolist(), orientation="h",
-                    name="share of value", marker={"color": "rgba(60,60,60,0.55)"},
-                    text=[f"{v:.1%}" for v in frame["value_share"].fillna(0)],
-                    textposition="outside",
-                    hovertemplate="%{y}<br>%{x:.1%} of value<extra></extra>")
-    fig.update_layout(**plotly_layout(
+        data.append({"type": "bar", "y": labels, "x": frame["value_share"].fillna(0).tolist(),
+                     "orientation": "h", "name": "share of value",
+                     "marker": {"color": "rgba(60,60,60,0.55)"},
+                     "text": [f"{v:.1%}" for v in frame["value_share"].fillna(0)],
+                     "textposition": "outside",
+                     "hovertemplate": "%{y}<br>%{x:.1%} of value<extra></extra>"})
+    top = max(frame["share"].max(), frame["value_share"].fillna(0).max())
+    return {"data": data, "layout": plotly_layout(
         height=max(260, 46 * len(frame) + 120), barmode="group",
-        xaxis={"tickformat": ".0%", "title": "share",
-               "range": [0, 1.15 * max(frame["share"].max(),
-                                       frame["value_share"].fillna(0).max())]},
-        yaxis={"autorange": "reversed", "automargin": True}))
-    return fig
+        xaxis={"tickformat": ".0%", "title": plotly_title("share"), "range": [0, 1.15 * top]},
+        yaxis={"autorange": "reversed", "automargin": True})}
+
+
+def plotly_sizes(sizes: Mapping[int, int], value_shares=None, names=None):
+    """Plotly version of :func:`plot_sizes` (a validated ``go.Figure``).
+
+    >>> plotly_sizes({0: 3, 1: 1}).data[0].x
+    (0.75, 0.25)
+    """
+    return plotly_go(plotly_sizes_dict(sizes, value_shares, names))
 
 
 # --------------------------------------------------------------- heatmap
@@ -160,25 +176,40 @@ def plot_profile_heatmap(effects: pd.DataFrame, names: Mapping[int, str] | None 
     return fig
 
 
-def plotly_profile_heatmap(effects: pd.DataFrame, names: Mapping[int, str] | None = None, *,
-                           max_features: int = MAX_HEATMAP_FEATURES):
-    """Plotly version of :func:`plot_profile_heatmap` (z holds the effect sizes)."""
-    import plotly.graph_objects as go
+def plotly_profile_heatmap_dict(effects: pd.DataFrame, names: Mapping[int, str] | None = None,
+                                *, max_features: int = MAX_HEATMAP_FEATURES) -> dict:
+    """The figure of :func:`plotly_profile_heatmap` as a plain dict (data and layout).
 
+    >>> m = pd.DataFrame([[1.2, -0.4]], index=[0], columns=["income", "age"])
+    >>> plotly_profile_heatmap_dict(m)["data"][0]["z"]
+    [[1.2], [-0.4]]
+    """
     matrix = heatmap_matrix(effects, max_features)
     z = [[None if not np.isfinite(v) else round(float(v), 4) for v in row]
          for row in matrix.to_numpy()]
     x = [web_text(shorten(segment_label(s, names), 28)) for s in matrix.columns]
     y = [web_text(shorten(f, 40)) for f in matrix.index]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=x, y=y, colorscale="RdBu", reversescale=True, zmid=0, zmin=-EFFECT_LIMIT,
-        zmax=EFFECT_LIMIT, texttemplate="%{z:+.1f}" if matrix.size <= 600 else None,
-        colorbar={"title": {"text": "effect"}},
-        hovertemplate="%{y}<br>%{x}<br>effect size %{z:+.2f}<extra></extra>"))
-    fig.update_layout(**plotly_layout(height=max(300, 24 * len(y) + 140),
-                                      yaxis={"autorange": "reversed", "automargin": True},
-                                      xaxis={"side": "top", "automargin": True}))
-    return fig
+    heat = {"type": "heatmap", "z": z, "x": x, "y": y, "colorscale": plotly_colorscale("RdBu"),
+            "reversescale": True, "zmid": 0, "zmin": -EFFECT_LIMIT, "zmax": EFFECT_LIMIT,
+            "colorbar": {"title": plotly_title("effect")},
+            "hovertemplate": "%{y}<br>%{x}<br>effect size %{z:+.2f}<extra></extra>"}
+    if matrix.size <= 600:  # numbers in cells only while they stay legible
+        heat["texttemplate"] = "%{z:+.1f}"
+    return {"data": [heat],
+            "layout": plotly_layout(height=max(300, 24 * len(y) + 140),
+                                    yaxis={"autorange": "reversed", "automargin": True},
+                                    xaxis={"side": "top", "automargin": True})}
+
+
+def plotly_profile_heatmap(effects: pd.DataFrame, names: Mapping[int, str] | None = None, *,
+                           max_features: int = MAX_HEATMAP_FEATURES):
+    """Plotly version of :func:`plot_profile_heatmap` (z holds the effect sizes).
+
+    >>> m = pd.DataFrame([[1.2, -0.4]], index=[0], columns=["income", "age"])
+    >>> plotly_profile_heatmap(m).data[0].y
+    ('income', 'age')
+    """
+    return plotly_go(plotly_profile_heatmap_dict(effects, names, max_features=max_features))
 
 
 # ------------------------------------------------------------------ snake
@@ -201,23 +232,37 @@ def plot_snake(snake: pd.DataFrame, names: Mapping[int, str] | None = None, *, a
     return fig
 
 
-def plotly_snake(snake: pd.DataFrame, names: Mapping[int, str] | None = None):
-    """Plotly version of :func:`plot_snake`."""
-    import plotly.graph_objects as go
+def plotly_snake_dict(snake: pd.DataFrame, names: Mapping[int, str] | None = None) -> dict:
+    """The figure of :func:`plotly_snake` as a plain dict (data and layout).
 
-    fig = go.Figure()
+    >>> m = pd.DataFrame([[1.2, -0.4]], index=[0], columns=["income", "age"])
+    >>> plotly_snake_dict(m)["data"][0]["y"]
+    [1.2, -0.4]
+    """
     x = [web_text(shorten(c, 30)) for c in snake.columns]
+    data = []
     for seg, row in snake.iterrows():
         label = web_text(shorten(segment_label(seg, names), 36))
-        fig.add_scatter(x=x, y=[None if not np.isfinite(v) else float(v)
-                                for v in row.to_numpy(dtype=float)],
-                        mode="lines+markers", name=label,
-                        line={"color": segment_colour(int(seg))},
-                        hovertemplate=f"{label}<br>%{{x}}: %{{y:+.2f}}<extra></extra>")
-    fig.add_hline(y=0, line={"color": "black", "width": 1})
-    fig.update_layout(**plotly_layout(height=420, yaxis={"title": "mean standardised value"},
-                                      xaxis={"automargin": True, "tickangle": -35}))
-    return fig
+        data.append({"type": "scatter", "x": x,
+                     "y": [None if not np.isfinite(v) else float(v)
+                           for v in row.to_numpy(dtype=float)],
+                     "mode": "lines+markers", "name": label,
+                     "line": {"color": segment_colour(int(seg))},
+                     "hovertemplate": f"{label}<br>%{{x}}: %{{y:+.2f}}<extra></extra>"})
+    layout = plotly_layout(height=420, yaxis={"title": plotly_title("mean standardised value")},
+                           xaxis={"automargin": True, "tickangle": -35})
+    return {"data": data,
+            "layout": plotly_rules(layout, plotly_rule("h", 0, {"color": "black", "width": 1}))}
+
+
+def plotly_snake(snake: pd.DataFrame, names: Mapping[int, str] | None = None):
+    """Plotly version of :func:`plot_snake` (a validated ``go.Figure``).
+
+    >>> m = pd.DataFrame([[1.2, -0.4]], index=[0], columns=["income", "age"])
+    >>> plotly_snake(m, {0: "Big"}).data[0].name
+    '0 · Big'
+    """
+    return plotly_go(plotly_snake_dict(snake, names))
 
 
 # ----------------------------------------------------------- distributions
@@ -274,27 +319,43 @@ def plot_distributions(summary: pd.DataFrame, names: Mapping[int, str] | None = 
     return fig
 
 
-def plotly_distributions(summary: pd.DataFrame, names: Mapping[int, str] | None = None):
-    """Plotly version of :func:`plot_distributions` (precomputed boxes, no raw points)."""
-    from plotly.subplots import make_subplots
+def plotly_distributions_dict(summary: pd.DataFrame, names: Mapping[int, str] | None = None
+                              ) -> dict:
+    """The figure of :func:`plotly_distributions` as a plain dict (data and layout).
 
+    >>> f = pd.DataFrame({"x": [1.0, 2, 3, 4]})
+    >>> plotly_distributions_dict(distribution_summary(f, [0, 0, 1, 1], ["x"]))["data"][1]["median"]
+    [3.5]
+    """
     features = list(dict.fromkeys(summary["feature"]))
     ncols = min(3, max(1, len(features)))
     nrows = int(np.ceil(max(1, len(features)) / ncols))
-    fig = make_subplots(rows=nrows, cols=ncols, horizontal_spacing=0.08,
-                        vertical_spacing=0.14 if nrows > 1 else 0.1,
-                        subplot_titles=[web_text(shorten(f, 40)) for f in features] or None)
+    grid, cells = plotly_grid(nrows, ncols, horizontal_spacing=0.08,
+                              vertical_spacing=0.14 if nrows > 1 else 0.1,
+                              titles=[web_text(shorten(f, 40)) for f in features] or None)
+    data = []
     for i, feature in enumerate(features):
         part = summary[summary["feature"] == feature]
         for rec in part.to_dict("records"):
             label = web_text(shorten(segment_label(rec["segment"], names), 30))
-            fig.add_box(x=[str(rec["segment"])], q1=[rec["q1"]], median=[rec["median"]],
-                        q3=[rec["q3"]], lowerfence=[rec["whislo"]], upperfence=[rec["whishi"]],
-                        mean=[rec["mean"]], name=label, legendgroup=label, showlegend=i == 0,
-                        marker={"color": segment_colour(int(rec["segment"]))},
-                        row=i // ncols + 1, col=i % ncols + 1)
-    fig.update_layout(**plotly_layout(height=290 * nrows + 90, boxmode="overlay"))
-    return fig
+            data.append({"type": "box", "x": [str(rec["segment"])], "q1": [rec["q1"]],
+                         "median": [rec["median"]], "q3": [rec["q3"]],
+                         "lowerfence": [rec["whislo"]], "upperfence": [rec["whishi"]],
+                         "mean": [rec["mean"]], "name": label, "legendgroup": label,
+                         "showlegend": i == 0,
+                         "marker": {"color": segment_colour(int(rec["segment"]))}, **cells[i]})
+    return {"data": data,
+            "layout": {**grid, **plotly_layout(height=290 * nrows + 90, boxmode="overlay")}}
+
+
+def plotly_distributions(summary: pd.DataFrame, names: Mapping[int, str] | None = None):
+    """Plotly version of :func:`plot_distributions` (precomputed boxes, no raw points).
+
+    >>> f = pd.DataFrame({"x": [1.0, 2, 3, 4]})
+    >>> plotly_distributions(distribution_summary(f, [0, 0, 1, 1], ["x"])).data[0].q1
+    (1.25,)
+    """
+    return plotly_go(plotly_distributions_dict(summary, names))
 
 
 def top_features(effects: pd.DataFrame, numeric: list[str] | None = None, n: int = 6

@@ -23,7 +23,12 @@ from custseg.viz._common import (
     mpl_text,
     new_axes,
     new_grid,
+    plotly_go,
+    plotly_grid,
     plotly_layout,
+    plotly_rule,
+    plotly_rules,
+    plotly_title,
     web_text,
 )
 
@@ -116,46 +121,63 @@ def plot_k_selection(candidates: pd.DataFrame, chosen: tuple[str, int] | None = 
     return fig
 
 
-def plotly_k_selection(candidates: pd.DataFrame, chosen: tuple[str, int] | None = None, *,
-                       indices: list[str] | None = None):
-    """Plotly version of :func:`plot_k_selection` (small multiples, shared legend)."""
-    from plotly.subplots import make_subplots
+def plotly_k_selection_dict(candidates: pd.DataFrame, chosen: tuple[str, int] | None = None,
+                            *, indices: list[str] | None = None) -> dict:
+    """The figure of :func:`plotly_k_selection` as a plain dict (data and layout).
 
+    >>> cands = pd.DataFrame({"algorithm": ["kmeans"] * 2, "k": [2, 3],
+    ...                       "silhouette": [0.3, 0.5]})
+    >>> [t["name"] for t in plotly_k_selection_dict(cands, ("kmeans", 3))["data"]]
+    ['kmeans', 'chosen']
+    """
     cols = indices or index_columns(candidates)
     ncols = min(3, max(1, len(cols)))
     nrows = int(np.ceil(max(1, len(cols)) / ncols))
     titles = [web_text(f"{INDICES.get(c, (c, ''))[0]} ({INDICES.get(c, ('', '?'))[1]} is "
                        "better)") for c in cols]
-    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=titles or None,
-                        horizontal_spacing=0.07, vertical_spacing=0.16)
+    layout, cells = plotly_grid(nrows, ncols, titles=titles or None, horizontal_spacing=0.07,
+                                vertical_spacing=0.16)
+    data = []
     for i, col in enumerate(cols):
-        row, column = i // ncols + 1, i % ncols + 1
         for position, algorithm, ks, ys in _curves(candidates, col):
-            extra = {}
+            trace = {"type": "scatter", "x": ks.tolist(),
+                     "y": [None if not np.isfinite(v) else float(v) for v in ys],
+                     "mode": "lines+markers", "name": web_text(algorithm),
+                     "legendgroup": web_text(algorithm), "showlegend": i == 0,
+                     "line": {"color": PALETTE[position % len(PALETTE)]},
+                     "hovertemplate": f"{web_text(algorithm)}<br>k=%{{x}}<br>"
+                                      f"{web_text(col)}=%{{y:.4g}}<extra></extra>",
+                     **cells[i]}
             if col == "gap" and "gap_se" in candidates:
                 se = pd.to_numeric(candidates.loc[candidates["algorithm"].astype(str)
                                                   == algorithm].sort_values("k")["gap_se"],
                                    errors="coerce").to_numpy(dtype=float)
-                extra["error_y"] = {"type": "data", "array": np.nan_to_num(se).tolist(),
+                trace["error_y"] = {"type": "data", "array": np.nan_to_num(se).tolist(),
                                     "thickness": 1, "width": 2}
-            fig.add_scatter(x=ks.tolist(), y=[None if not np.isfinite(v) else float(v)
-                                              for v in ys],
-                            mode="lines+markers", name=web_text(algorithm),
-                            legendgroup=web_text(algorithm), showlegend=i == 0,
-                            line={"color": PALETTE[position % len(PALETTE)]},
-                            hovertemplate=f"{web_text(algorithm)}<br>k=%{{x}}<br>"
-                                          f"{web_text(col)}=%{{y:.4g}}<extra></extra>",
-                            row=row, col=column, **extra)
+            data.append(trace)
         point = _chosen_point(candidates, col, chosen)
         if point:
-            fig.add_scatter(x=[point[0]], y=[point[1]], mode="markers", name="chosen",
-                            legendgroup="chosen", showlegend=i == 0,
-                            marker={"symbol": "star", "size": 15, "color": "black"},
-                            hovertemplate="chosen k=%{x}<extra></extra>", row=row, col=column)
-        fig.update_xaxes(dtick=1, row=row, col=column)
-    fig.update_layout(**plotly_layout(height=280 * nrows + 60,
-                                      legend={"orientation": "h", "y": -0.3 / nrows}))
-    return fig
+            data.append({"type": "scatter", "x": [point[0]], "y": [point[1]], "mode": "markers",
+                         "name": "chosen", "legendgroup": "chosen", "showlegend": i == 0,
+                         "marker": {"symbol": "star", "size": 15, "color": "black"},
+                         "hovertemplate": "chosen k=%{x}<extra></extra>", **cells[i]})
+        axis = "xaxis" + cells[i]["xaxis"][1:]
+        layout[axis] = {**layout[axis], "dtick": 1}
+    layout.update(plotly_layout(height=280 * nrows + 60,
+                                legend={"orientation": "h", "y": -0.3 / nrows}))
+    return {"data": data, "layout": layout}
+
+
+def plotly_k_selection(candidates: pd.DataFrame, chosen: tuple[str, int] | None = None, *,
+                       indices: list[str] | None = None):
+    """Plotly version of :func:`plot_k_selection` (small multiples, shared legend).
+
+    >>> cands = pd.DataFrame({"algorithm": ["kmeans"] * 2, "k": [2, 3],
+    ...                       "silhouette": [0.3, 0.5]})
+    >>> plotly_k_selection(cands, ("kmeans", 3)).data[1].x
+    (3,)
+    """
+    return plotly_go(plotly_k_selection_dict(candidates, chosen, indices=indices))
 
 
 def stability_frame(candidates: pd.DataFrame) -> pd.DataFrame:
@@ -211,39 +233,57 @@ def plot_stability_k(candidates: pd.DataFrame, chosen: tuple[str, int] | None = 
     return fig
 
 
-def plotly_stability_k(candidates: pd.DataFrame, chosen: tuple[str, int] | None = None):
-    """Plotly version of :func:`plot_stability_k`."""
-    import plotly.graph_objects as go
+def plotly_stability_k_dict(candidates: pd.DataFrame, chosen: tuple[str, int] | None = None
+                            ) -> dict:
+    """The figure of :func:`plotly_stability_k` as a plain dict (data and layout).
 
-    fig = go.Figure()
+    >>> cands = pd.DataFrame({"algorithm": ["kmeans"] * 2, "k": [2, 3],
+    ...                       "stability": [0.9, 0.7]})
+    >>> plotly_stability_k_dict(cands)["data"][0]["y"]
+    [0.9, 0.7]
+    """
+    data = []
     frame = stability_frame(candidates)
     for position, algorithm, ks, ys in _curves(frame, "stability"):
         colour = PALETTE[position % len(PALETTE)]
-        fig.add_scatter(x=ks.tolist(), y=ys.tolist(), mode="lines+markers",
-                        name=web_text(algorithm), line={"color": colour},
-                        hovertemplate="k=%{x}<br>stability=%{y:.3f}<extra></extra>")
+        data.append({"type": "scatter", "x": ks.tolist(), "y": ys.tolist(),
+                     "mode": "lines+markers", "name": web_text(algorithm),
+                     "line": {"color": colour},
+                     "hovertemplate": "k=%{x}<br>stability=%{y:.3f}<extra></extra>"})
         if "stability_min_jaccard" in frame:
             low = frame[frame["algorithm"].astype(str) == algorithm].sort_values("k")
-            fig.add_scatter(x=ks.tolist(),
-                            y=pd.to_numeric(low["stability_min_jaccard"],
+            data.append({"type": "scatter", "x": ks.tolist(),
+                         "y": pd.to_numeric(low["stability_min_jaccard"],
                                             errors="coerce").tolist(),
-                            mode="lines+markers",
-                            name=web_text(f"{algorithm}: weakest segment (Jaccard)"),
-                            line={"color": colour, "dash": "dash", "width": 1},
-                            hovertemplate="k=%{x}<br>weakest segment=%{y:.3f}<extra></extra>")
+                         "mode": "lines+markers",
+                         "name": web_text(f"{algorithm}: weakest segment (Jaccard)"),
+                         "line": {"color": colour, "dash": "dash", "width": 1},
+                         "hovertemplate": "k=%{x}<br>weakest segment=%{y:.3f}<extra></extra>"})
     point = _chosen_point(frame, "stability", chosen) if len(frame) else None
     if point:
-        fig.add_scatter(x=[point[0]], y=[point[1]], mode="markers", name="chosen",
-                        marker={"symbol": "star", "size": 15, "color": "black"})
-    for level, text in zip(STABILITY_LINES, ("dissolved below", "stable above"), strict=True):
-        fig.add_hline(y=level, line={"color": "grey", "dash": "dot", "width": 1},
-                      annotation_text=f"{text} {level}", annotation_position="top left",
-                      annotation_font={"size": 10, "color": "grey"})
-    fig.update_layout(**plotly_layout(height=360, xaxis={"title": "k (number of segments)",
-                                                         "dtick": 1},
-                                      yaxis={"title": "stability over resamples",
-                                             "range": [0, 1.02]}))
-    return fig
+        data.append({"type": "scatter", "x": [point[0]], "y": [point[1]], "mode": "markers",
+                     "name": "chosen",
+                     "marker": {"symbol": "star", "size": 15, "color": "black"}})
+    layout = plotly_layout(height=360, xaxis={"title": plotly_title("k (number of segments)"),
+                                              "dtick": 1},
+                           yaxis={"title": plotly_title("stability over resamples"),
+                                  "range": [0, 1.02]})
+    rules = [plotly_rule("h", level, {"color": "grey", "dash": "dot", "width": 1},
+                         f"{text} {level}", "top left", {"size": 10, "color": "grey"})
+             for level, text in zip(STABILITY_LINES, ("dissolved below", "stable above"),
+                                    strict=True)]
+    return {"data": data, "layout": plotly_rules(layout, *rules)}
+
+
+def plotly_stability_k(candidates: pd.DataFrame, chosen: tuple[str, int] | None = None):
+    """Plotly version of :func:`plot_stability_k` (a validated ``go.Figure``).
+
+    >>> cands = pd.DataFrame({"algorithm": ["kmeans"] * 2, "k": [2, 3],
+    ...                       "stability": [0.9, 0.7]})
+    >>> plotly_stability_k(cands, ("kmeans", 2)).data[-1].name
+    'chosen'
+    """
+    return plotly_go(plotly_stability_k_dict(candidates, chosen))
 
 
 def candidates_table(candidates: pd.DataFrame, digits: int = 3) -> pd.DataFrame:

@@ -58,23 +58,40 @@ def plot_dendrogram(tree: dict, *, note: str = "", ax=None):
     return fig
 
 
-def plotly_dendrogram(tree: dict):
-    """Plotly version of :func:`plot_dendrogram`."""
-    import plotly.graph_objects as go
+def plotly_dendrogram_dict(tree: dict) -> dict:
+    """The figure of :func:`plotly_dendrogram` as a plain dict (data and layout).
 
-    fig = go.Figure()
-    for xs, ys in zip(tree["icoord"], tree["dcoord"], strict=True):
-        fig.add_scatter(x=xs, y=ys, mode="lines", line={"color": "#1f4e79", "width": 1.4},
-                        showlegend=False, hovertemplate="distance %{y:.3g}<extra></extra>")
+    >>> tree = {"icoord": [[5.0, 5.0, 15.0, 15.0]], "dcoord": [[0.0, 2.0, 2.0, 0.0]],
+    ...         "leaves": ["(3)", "(4)"], "cut": 1.0}
+    >>> fig = plotly_dendrogram_dict(tree)
+    >>> fig["data"][0]["y"], fig["layout"]["shapes"][0]["y0"]
+    ([0.0, 2.0, 2.0, 0.0], 1.0)
+    """
+    data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines",
+             "line": {"color": "#1f4e79", "width": 1.4}, "showlegend": False,
+             "hovertemplate": "distance %{y:.3g}<extra></extra>"}
+            for xs, ys in zip(tree["icoord"], tree["dcoord"], strict=True)]
     leaves = tree["leaves"]
-    if tree.get("cut") is not None:
-        fig.add_hline(y=tree["cut"], line={"color": "#d62728", "dash": "dash"},
-                      annotation_text="cut for chosen k", annotation_position="top right")
-    fig.update_layout(**common.plotly_layout(
-        height=400, yaxis={"title": "merge distance"},
+    layout = common.plotly_layout(
+        height=400, yaxis={"title": common.plotly_title("merge distance")},
         xaxis={"tickvals": (5 + 10 * np.arange(len(leaves))).tolist(),
-               "ticktext": [common.web_text(v) for v in leaves], "tickangle": -90}))
-    return fig
+               "ticktext": [common.web_text(v) for v in leaves], "tickangle": -90})
+    if tree.get("cut") is not None:
+        common.plotly_rules(layout, common.plotly_rule(
+            "h", tree["cut"], {"color": "#d62728", "dash": "dash"}, "cut for chosen k",
+            "top right"))
+    return {"data": data, "layout": layout}
+
+
+def plotly_dendrogram(tree: dict):
+    """Plotly version of :func:`plot_dendrogram` (a validated ``go.Figure``).
+
+    >>> tree = {"icoord": [[5.0, 5.0, 15.0, 15.0]], "dcoord": [[0.0, 2.0, 2.0, 0.0]],
+    ...         "leaves": ["(3)", "(4)"]}
+    >>> plotly_dendrogram(tree).layout.xaxis.ticktext
+    ('(3)', '(4)')
+    """
+    return common.plotly_go(plotly_dendrogram_dict(tree))
 
 
 def certainty_histogram(probability, labels, bins: int = 20) -> dict:
@@ -117,22 +134,37 @@ def plot_certainty(hist: dict, names: Mapping[int, str] | None = None, *, ax=Non
     return fig
 
 
-def plotly_certainty(hist: dict, names: Mapping[int, str] | None = None):
-    """Plotly version of :func:`plot_certainty`."""
-    import plotly.graph_objects as go
+def plotly_certainty_dict(hist: dict, names: Mapping[int, str] | None = None) -> dict:
+    """The figure of :func:`plotly_certainty` as a plain dict (data and layout).
 
+    >>> hist = certainty_histogram([0.99, 0.55, 0.97], [0, 1, 0], bins=2)
+    >>> [t["y"] for t in plotly_certainty_dict(hist)["data"]]
+    [[0, 2], [0, 1]]
+    """
     edges = np.asarray(hist["edges"], dtype=float)
     centres = ((edges[:-1] + edges[1:]) / 2).round(4).tolist()
-    fig = go.Figure()
+    data = []
     for seg, counts in hist["counts"].items():
         label = common.web_text(common.shorten(common.segment_label(int(seg), names), 36))
-        fig.add_bar(x=centres, y=list(counts), width=float(np.diff(edges)[0]), name=label,
-                    marker={"color": common.segment_colour(int(seg))},
-                    hovertemplate=f"{label}<br>probability ≈ %{{x:.2f}}: %{{y:,}} customers"
-                                  "<extra></extra>")
-    fig.add_vline(x=0.8, line={"color": "grey", "dash": "dot"})
-    fig.update_layout(**common.plotly_layout(height=360, barmode="stack",
-                                      xaxis={"title": "probability of the assigned segment",
-                                             "range": [0, 1]},
-                                      yaxis={"title": "customers"}))
-    return fig
+        data.append({"type": "bar", "x": centres, "y": list(counts),
+                     "width": float(np.diff(edges)[0]), "name": label,
+                     "marker": {"color": common.segment_colour(int(seg))},
+                     "hovertemplate": f"{label}<br>probability ≈ %{{x:.2f}}: %{{y:,}} customers"
+                                      "<extra></extra>"})
+    layout = common.plotly_layout(
+        height=360, barmode="stack",
+        xaxis={"title": common.plotly_title("probability of the assigned segment"),
+               "range": [0, 1]},
+        yaxis={"title": common.plotly_title("customers")})
+    return {"data": data, "layout": common.plotly_rules(
+        layout, common.plotly_rule("v", 0.8, {"color": "grey", "dash": "dot"}))}
+
+
+def plotly_certainty(hist: dict, names: Mapping[int, str] | None = None):
+    """Plotly version of :func:`plot_certainty` (a validated ``go.Figure``).
+
+    >>> hist = certainty_histogram([0.99, 0.55, 0.97], [0, 1, 0], bins=2)
+    >>> plotly_certainty(hist, {0: "Sure"}).data[0].name
+    '0 · Sure'
+    """
+    return common.plotly_go(plotly_certainty_dict(hist, names))

@@ -17,7 +17,12 @@ import pandas as pd
 from custseg.viz._common import (
     mpl_text,
     new_axes,
+    plotly_colorscale,
+    plotly_go,
     plotly_layout,
+    plotly_rule,
+    plotly_rules,
+    plotly_title,
     segment_colour,
     segment_label,
     shorten,
@@ -81,25 +86,38 @@ def plot_silhouette(frame: pd.DataFrame, names: Mapping[int, str] | None = None,
     return fig
 
 
-def plotly_silhouette(frame: pd.DataFrame, names: Mapping[int, str] | None = None,
-                      mean: float | None = None):
-    """Plotly version of :func:`plot_silhouette`."""
-    import plotly.graph_objects as go
+def plotly_silhouette_dict(frame: pd.DataFrame, names: Mapping[int, str] | None = None,
+                           mean: float | None = None) -> dict:
+    """The figure of :func:`plotly_silhouette` as a plain dict (data and layout).
 
-    fig = go.Figure()
+    >>> fig = plotly_silhouette_dict(silhouette_frame([0.2, 0.9, 0.5], [0, 0, 1]), mean=0.5)
+    >>> fig["data"][0]["x"].tolist(), fig["layout"]["shapes"][0]["x0"]
+    ([0.9, 0.2], 0.5)
+    """
+    data = []
     for seg, part in frame.groupby("segment", sort=True):
         label = web_text(shorten(segment_label(int(seg), names), 36))
-        fig.add_bar(x=np.round(part["value"].to_numpy(), 4), y=part["position"].to_numpy(),
-                    orientation="h", name=label, width=1.0,
-                    marker={"color": segment_colour(int(seg)), "line": {"width": 0}},
-                    hovertemplate=f"{label}<br>silhouette %{{x:.2f}}<extra></extra>")
+        data.append({"type": "bar", "x": np.round(part["value"].to_numpy(), 4),
+                     "y": part["position"].to_numpy(), "orientation": "h", "name": label,
+                     "width": 1.0,
+                     "marker": {"color": segment_colour(int(seg)), "line": {"width": 0}},
+                     "hovertemplate": f"{label}<br>silhouette %{{x:.2f}}<extra></extra>"})
+    layout = plotly_layout(height=460, bargap=0, xaxis={"title": plotly_title("silhouette value")},
+                           yaxis={"autorange": "reversed", "showticklabels": False})
     if mean is not None and np.isfinite(mean):
-        fig.add_vline(x=float(mean), line={"color": "black", "dash": "dash"},
-                      annotation_text=f"average {mean:.2f}", annotation_position="top")
-    fig.update_layout(**plotly_layout(height=460, bargap=0,
-                                      xaxis={"title": "silhouette value"},
-                                      yaxis={"autorange": "reversed", "showticklabels": False}))
-    return fig
+        plotly_rules(layout, plotly_rule("v", float(mean), {"color": "black", "dash": "dash"},
+                                         f"average {mean:.2f}", "top"))
+    return {"data": data, "layout": layout}
+
+
+def plotly_silhouette(frame: pd.DataFrame, names: Mapping[int, str] | None = None,
+                      mean: float | None = None):
+    """Plotly version of :func:`plot_silhouette` (a validated ``go.Figure``).
+
+    >>> plotly_silhouette(silhouette_frame([0.2, 0.9, 0.5], [0, 0, 1])).data[1].name
+    'segment 1'
+    """
+    return plotly_go(plotly_silhouette_dict(frame, names, mean))
 
 
 def plot_stability_bars(stability: Mapping[int, float], names: Mapping[int, str] | None = None,
@@ -123,25 +141,35 @@ def plot_stability_bars(stability: Mapping[int, float], names: Mapping[int, str]
     return fig
 
 
-def plotly_stability_bars(stability: Mapping[int, float],
-                          names: Mapping[int, str] | None = None):
-    """Plotly version of :func:`plot_stability_bars`."""
-    import plotly.graph_objects as go
+def plotly_stability_bars_dict(stability: Mapping[int, float],
+                               names: Mapping[int, str] | None = None) -> dict:
+    """The figure of :func:`plotly_stability_bars` as a plain dict (data and layout).
 
+    >>> plotly_stability_bars_dict({0: 0.9, 1: 0.55})["data"][0]["x"]
+    [0.9, 0.55]
+    """
     segs = [int(s) for s in stability]
     labels = [web_text(shorten(segment_label(s, names), 36)) for s in segs]
     values = [None if v is None else float(v) for v in stability.values()]
-    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h",
-                           marker={"color": [segment_colour(s) for s in segs]},
-                           hovertemplate="%{y}<br>mean Jaccard %{x:.2f}<extra></extra>"))
-    for level in STABILITY_LINES:
-        fig.add_vline(x=level, line={"color": "grey", "dash": "dot"},
-                      annotation_text=str(level), annotation_position="top",
-                      annotation_font={"size": 10, "color": "grey"})
-    fig.update_layout(**plotly_layout(height=max(240, 40 * len(segs) + 120),
-                                      xaxis={"range": [0, 1], "title": "mean Jaccard"},
-                                      yaxis={"autorange": "reversed", "automargin": True}))
-    return fig
+    bars = {"type": "bar", "x": values, "y": labels, "orientation": "h",
+            "marker": {"color": [segment_colour(s) for s in segs]},
+            "hovertemplate": "%{y}<br>mean Jaccard %{x:.2f}<extra></extra>"}
+    layout = plotly_layout(height=max(240, 40 * len(segs) + 120),
+                           xaxis={"range": [0, 1], "title": plotly_title("mean Jaccard")},
+                           yaxis={"autorange": "reversed", "automargin": True})
+    rules = [plotly_rule("v", level, {"color": "grey", "dash": "dot"}, str(level), "top",
+                         {"size": 10, "color": "grey"}) for level in STABILITY_LINES]
+    return {"data": [bars], "layout": plotly_rules(layout, *rules)}
+
+
+def plotly_stability_bars(stability: Mapping[int, float],
+                          names: Mapping[int, str] | None = None):
+    """Plotly version of :func:`plot_stability_bars` (a validated ``go.Figure``).
+
+    >>> plotly_stability_bars({0: 0.9, 1: 0.55}, {0: "Loyal"}).data[0].y
+    ('0 · Loyal', 'segment 1')
+    """
+    return plotly_go(plotly_stability_bars_dict(stability, names))
 
 
 def plot_contingency(table: pd.DataFrame, names: Mapping[int, str] | None = None, *,
@@ -170,20 +198,34 @@ def _seg_or_text(value, names) -> str:
         return str(value)
 
 
+def plotly_contingency_dict(table: pd.DataFrame, names: Mapping[int, str] | None = None, *,
+                            label: str = "label") -> dict:
+    """The figure of :func:`plotly_contingency` as a plain dict (data and layout).
+
+    >>> table = pd.DataFrame([[10, 2], [1, 7]], index=["a", "b"], columns=[0, 1])
+    >>> plotly_contingency_dict(table)["data"][0]["z"]
+    [[10.0, 2.0], [1.0, 7.0]]
+    """
+    heat = {"type": "heatmap", "z": table.to_numpy(dtype=float).tolist(),
+            "x": [web_text(shorten(_seg_or_text(c, names), 28)) for c in table.columns],
+            "y": [web_text(shorten(r, 30)) for r in table.index],
+            "colorscale": plotly_colorscale("Blues"), "texttemplate": "%{z:,}",
+            "hovertemplate": "%{y} / %{x}: %{z:,} customers<extra></extra>",
+            "colorbar": {"title": plotly_title("customers")}}
+    return {"data": [heat],
+            "layout": plotly_layout(height=max(260, 40 * table.shape[0] + 140),
+                                    yaxis={"title": plotly_title(web_text(shorten(label, 30))),
+                                           "autorange": "reversed", "automargin": True,
+                                           "type": "category"},
+                                    xaxis={"automargin": True, "type": "category"})}
+
+
 def plotly_contingency(table: pd.DataFrame, names: Mapping[int, str] | None = None, *,
                        label: str = "label"):
-    """Plotly version of :func:`plot_contingency`."""
-    import plotly.graph_objects as go
+    """Plotly version of :func:`plot_contingency` (a validated ``go.Figure``).
 
-    fig = go.Figure(go.Heatmap(
-        z=table.to_numpy(dtype=float).tolist(),
-        x=[web_text(shorten(_seg_or_text(c, names), 28)) for c in table.columns],
-        y=[web_text(shorten(r, 30)) for r in table.index], colorscale="Blues",
-        texttemplate="%{z:,}", hovertemplate="%{y} / %{x}: %{z:,} customers<extra></extra>",
-        colorbar={"title": {"text": "customers"}}))
-    fig.update_layout(**plotly_layout(height=max(260, 40 * table.shape[0] + 140),
-                                      yaxis={"title": web_text(shorten(label, 30)),
-                                             "autorange": "reversed", "automargin": True,
-                                             "type": "category"},
-                                      xaxis={"automargin": True, "type": "category"}))
-    return fig
+    >>> table = pd.DataFrame([[10, 2], [1, 7]], index=["a", "b"], columns=[0, 1])
+    >>> plotly_contingency(table, label="channel").layout.yaxis.title.text
+    'channel'
+    """
+    return plotly_go(plotly_contingency_dict(table, names, label=label))
