@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from custseg.report.texts import HOW_TO_READ, INTRO, SECTIONS
 from custseg.viz._common import segment_colour
-from custseg.viz.figures import TITLES, plotly_figure
+from custseg.viz.figures import TITLES, plotly_dict
 
 log = logging.getLogger(__name__)
 
@@ -83,24 +83,41 @@ class _Lenient(Undefined):
     __slots__ = ()
 
 
-def _figures(data: dict) -> tuple[dict[str, dict], dict, list[str]]:
-    """Plotly JSON (escaped) per figure kind, the shared template, and error messages."""
-    figures, errors, template = {}, [], None
+def _plotly_json(value: Any) -> str:
+    """JSON text of a figure dict: numpy arrays as lists, NaN and infinities as null."""
+    from plotly.utils import PlotlyJSONEncoder
+
+    return json.dumps(value, cls=PlotlyJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=1)
+def _template_json() -> str:
+    """The 'plotly_white' template as JSON, made once per process and embedded once per page."""
+    import plotly.io as pio
+
+    return _plotly_json(pio.templates["plotly_white"].to_plotly_json())
+
+
+def _figures(data: dict) -> tuple[dict[str, dict], str, list[str]]:
+    """Plotly JSON (escaped) per figure kind, the shared template's JSON, and error messages.
+
+    The figures are plain dicts (:func:`custseg.viz.figures.plotly_dict`) encoded
+    as they are: no plotly objects, no template copy per figure.
+    """
+    figures, errors = {}, []
     for number, (kind, spec) in enumerate((data.get("figures") or {}).items(), start=1):
         try:
-            fig = json.loads(plotly_figure(kind, spec).to_json())
+            fig = plotly_dict(kind, spec)
+            layout = {k: v for k, v in fig.get("layout", {}).items() if k != "template"}
+            text = _plotly_json({"data": fig.get("data", []), "layout": layout})
         except Exception as err:  # one figure must not stop the report
             log.warning("figure %s could not be drawn", kind, exc_info=True)
             errors.append(f"{TITLES.get(kind, kind)}: {type(err).__name__}: {err}")
             continue
-        layout = fig.setdefault("layout", {})
-        shared = layout.pop("template", None)
-        template = template or shared
         figures[kind] = {"id": f"cs-fig-{number}", "title": TITLES.get(kind, kind),
                          "how": spec.get("how_to_read") or HOW_TO_READ.get(kind, ""),
-                         "note": spec.get("note", ""),
-                         "json": script_json({"data": fig.get("data", []), "layout": layout})}
-    return figures, template or {}, errors
+                         "note": spec.get("note", ""), "json": script_json(text)}
+    return figures, _template_json() if figures else "{}", errors
 
 
 def render_report(data: dict) -> str:
