@@ -16,6 +16,7 @@ from custseg.evaluate import (
     silhouette,
     silhouette_from_distances,
     silhouette_samples_sampled,
+    silhouettes_from_distances,
 )
 from custseg.exceptions import ConfigError, InputError
 
@@ -45,6 +46,32 @@ def test_silhouette_from_distances_matches_sklearn(blobs):
     y = y.copy()
     y[0] = 7  # a singleton cluster scores 0, as in scikit-learn
     assert silhouette_from_distances(cdist(X, X), y) == pytest.approx(silhouette_score(X, y))
+
+
+def test_silhouettes_of_many_labellings_in_one_product_match_sklearn(blobs, monkeypatch):
+    """The scan's batched silhouettes: noise left out, one-segment labellings NaN, and
+    the same values when the stacked one-hot columns are split into several products."""
+    from scipy.spatial.distance import cdist
+
+    import custseg.evaluate._internal as internal
+
+    X, y = blobs
+    rng = np.random.default_rng(0)
+    labellings = [y, rng.integers(0, 9, len(y)), np.zeros(len(y), dtype=int)]
+    noisy = y.copy()
+    noisy[:40] = -1
+    labellings.append(noisy)
+    D = cdist(X, X).astype(np.float32)
+    keep = noisy != -1
+    expected = [silhouette_score(X, labellings[0]), silhouette_score(X, labellings[1]),
+                np.nan, silhouette_score(X[keep], noisy[keep])]
+    for columns in (512, 4):  # one product, then one product per labelling or two
+        monkeypatch.setattr(internal, "_PRODUCT_COLUMNS", columns)
+        got = silhouettes_from_distances(D, labellings)
+        assert np.isnan(got[2])
+        assert np.allclose([got[i] for i in (0, 1, 3)], [expected[i] for i in (0, 1, 3)],
+                           atol=1e-5)
+        assert got[3] == silhouette_from_distances(D, noisy)
 
 
 def test_noise_is_ignored(blobs):

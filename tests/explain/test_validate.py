@@ -32,6 +32,24 @@ def test_labels_equal_to_the_segments_give_ari_one():
     assert res.calinski_harabasz > 1000 and res.davies_bouldin < 0.3
 
 
+def test_stability_refits_use_at_most_the_stability_sample():
+    """Refits see at most STABILITY_ROWS customers, however large the table (Ward's
+    refits stay exact below 2,000 rows), and the note states that size."""
+    from custseg.explain._validate import STABILITY_ROWS
+
+    X, labels = _blobs(sizes=(1500, 1500, 1500), seed=2)
+    seen = []
+
+    def fit_predict(Z):
+        seen.append(len(Z))
+        return KMeans(3, n_init=1, random_state=0).fit_predict(Z)
+
+    res = validate(X, labels, fit_predict=fit_predict, n_boot=3, sample_size=4000)
+    assert STABILITY_ROWS == 2000 and seen == [STABILITY_ROWS] * 3
+    assert res.sample_size == 4000  # the silhouette keeps its own, larger sample
+    assert any("3 bootstrap refits on at most 2,000 customers" in n for n in res.notes)
+
+
 def test_stability_reading_per_segment():
     X, labels = _blobs(seed=1)
     res = validate(X, labels, fit_predict=KMeans(3, n_init=2, random_state=0), n_boot=5,

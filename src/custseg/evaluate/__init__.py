@@ -13,6 +13,7 @@ from custseg.evaluate._internal import (
     silhouette,
     silhouette_from_distances,
     silhouette_samples_sampled,
+    silhouettes_from_distances,
 )
 from custseg.evaluate._stability import StabilityResult, bootstrap_stability, verdict
 
@@ -28,6 +29,7 @@ __all__ = [
     "silhouette",
     "silhouette_from_distances",
     "silhouette_samples_sampled",
+    "silhouettes_from_distances",
     "verdict",
     "within_dispersion",
 ]

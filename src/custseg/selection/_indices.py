@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import KMeans
 
-from custseg.evaluate import pca_box_reference, silhouette_from_distances, within_dispersion
+from custseg.evaluate import pca_box_reference, within_dispersion
 
 
 class GapReference:
@@ -47,7 +47,11 @@ def sample_distances(X: np.ndarray) -> np.ndarray:
     """float32 Euclidean distances of the silhouette sample (computed once per fit)."""
     X32 = X.astype(np.float32)
     sq = np.einsum("ij,ij->i", X32, X32)
-    D = sq[:, None] + sq[None, :] - 2 * (X32 @ X32.T)
+    # in place: no 100 MB temporaries for a 5,000-row sample (0.57 s -> 0.3 s)
+    D = X32 @ X32.T
+    D *= -2
+    D += sq[:, None]
+    D += sq[None, :]
     np.maximum(D, 0, out=D)
     np.sqrt(D, out=D)
     np.fill_diagonal(D, 0)
@@ -101,20 +105,21 @@ def centroid_indices(X: np.ndarray, labels: np.ndarray) -> dict:
     return out
 
 
-def compute_indices(X: np.ndarray, labels: np.ndarray, sil_D: np.ndarray, sil_rows: np.ndarray,
+def compute_indices(X: np.ndarray, labels: np.ndarray, silhouette: float,
                     gap_rows: np.ndarray, gap_ref: GapReference | None, k: int) -> dict:
     """All internal indices of one labelling of the selection sample.
 
-    The silhouette reuses the one distance matrix of the silhouette sample
-    (``sil_D``, computed once per fit); CH, DB and WB share one pass over the rows
-    (:func:`centroid_indices`); the gap reuses the reference curve of its k.
+    The silhouette comes in computed (the scan scores every candidate's on the
+    silhouette sample in one product: :func:`custseg.evaluate.silhouettes_from_distances`);
+    CH, DB and WB share one pass over the rows (:func:`centroid_indices`); the gap
+    reuses the reference curve of its k.
     """
     n_found = len(np.unique(labels[labels >= 0]))
     out = {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan,
            "wb_index": np.nan, "gap": np.nan, "gap_se": np.nan, "n_found": n_found}
     if n_found < 2:
         return out
-    out["silhouette"] = silhouette_from_distances(sil_D, labels[sil_rows])
+    out["silhouette"] = silhouette
     out.update(centroid_indices(X, labels))
     if gap_ref is not None:
         out["gap"], out["gap_se"] = gap_ref.gap(labels[gap_rows], k)

@@ -19,7 +19,11 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from custseg.constants import DEFAULT_K
-from custseg.evaluate import bootstrap_stability, silhouette_from_distances
+from custseg.evaluate import (
+    bootstrap_stability,
+    silhouette_from_distances,
+    silhouettes_from_distances,
+)
 from custseg.exceptions import ConfigError
 from custseg.models import (
     DEFAULT_ALGORITHMS,
@@ -354,8 +358,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
         """The table with Genie's row, and the decision for it (the old choice runs up)."""
         cand = Candidate("genie", switch.k, np.asarray(switch.labels, dtype=np.int64), 0.0)
         ctx.candidates[("genie", switch.k)] = cand
-        ind = compute_indices(ctx.Xi, cand.labels, ctx.sil_dist, ctx.sil_rows,
-                              ctx.gap_rows, ctx.gap_ref, switch.k)
+        sil = silhouette_from_distances(ctx.sil_dist, cand.labels[ctx.sil_rows])
+        ind = compute_indices(ctx.Xi, cand.labels, sil, ctx.gap_rows, ctx.gap_ref, switch.k)
         row = {"algorithm": "genie", "k": switch.k, **ind, "bic": np.nan, "icl": np.nan,
                "covariance_type": None, "stability": np.nan,
                "stability_min_jaccard": np.nan, "min_share": _min_share(cand.labels),
@@ -427,13 +431,19 @@ class Segmenter(ClusterMixin, BaseEstimator):
         # one covariance type for the whole grid, chosen by BIC at three pilot k
         if len(gmm_ks) > GMM_PILOT_GRID and gen.gmm_type is None:
             gen.choose_gmm_type([gmm_ks[0], gmm_ks[len(gmm_ks) // 2], gmm_ks[-1]])
-        rows = []
+        scanned = []
         for i, (algo, k, params) in enumerate(jobs):
             self._tick("scan", i, len(jobs))
             cand = gen.hdbscan() if algo == "hdbscan" else gen.candidate(algo, k, params)
             ctx.candidates[(algo, cand.k)] = cand
-            ind = compute_indices(ctx.Xi, cand.labels, ctx.sil_dist, ctx.sil_rows,
-                                  ctx.gap_rows, ctx.gap_ref, max(cand.k, 1))
+            scanned.append(cand)
+        # every candidate's silhouette from one product with the sample's distance matrix
+        silhouettes = silhouettes_from_distances(
+            ctx.sil_dist, [cand.labels[ctx.sil_rows] for cand in scanned])
+        rows = []
+        for (algo, _, _), cand, sil in zip(jobs, scanned, silhouettes, strict=True):
+            ind = compute_indices(ctx.Xi, cand.labels, sil, ctx.gap_rows, ctx.gap_ref,
+                                  max(cand.k, 1))
             rows.append({"algorithm": algo, "k": cand.k, **ind,
                          "bic": cand.extra.get("bic", np.nan),
                          "icl": cand.extra.get("icl", np.nan),
