@@ -3,7 +3,8 @@
 Each figure has a matplotlib function ``plot_*(data, ..., ax=None)`` that
 returns a :class:`matplotlib.figure.Figure` (Agg canvas, for PNGs and
 slides) and a plotly function ``plotly_*(data, ...)`` that returns a
-``plotly.graph_objects.Figure`` (for the interactive report). Scatter plots
+``plotly.graph_objects.Figure``; :func:`plotly_dict` gives the same figure as
+a plain dict (what the interactive report embeds). Scatter plots
 draw at most :data:`MAX_POINTS` customers, a seeded sample that the title
 mentions. :func:`save_figures` writes a run's PNGs.
 
@@ -18,7 +19,7 @@ Example
 
 from custseg.viz._common import MAX_POINTS, PALETTE, sample_rows, segment_colour, segment_label
 from custseg.viz.extract import figure_specs
-from custseg.viz.figures import TITLES, matplotlib_figure, plotly_figure
+from custseg.viz.figures import TITLES, matplotlib_figure, plotly_dict, plotly_figure
 from custseg.viz.maps import embed_2d, plot_geo, plot_map, plotly_geo, plotly_map, umap_available
 from custseg.viz.preprocess import before_after_data, plot_before_after, plotly_before_after
 from custseg.viz.save import save_figures
@@ -88,6 +89,7 @@ __all__ = [
     "plotly_certainty",
     "plotly_contingency",
     "plotly_dendrogram",
+    "plotly_dict",
     "plotly_distributions",
     "plotly_figure",
     "plotly_geo",
