@@ -48,6 +48,20 @@ def test_silhouette_from_distances_matches_sklearn(blobs):
     assert silhouette_from_distances(cdist(X, X), y) == pytest.approx(silhouette_score(X, y))
 
 
+def test_sampled_silhouette_values_match_sklearn(blobs):
+    """float32 distances and one product give scikit-learn's per-row values (a singleton
+    scores 0), on the same seeded rows."""
+    from sklearn.metrics import silhouette_samples
+
+    X, y = blobs
+    y = y.copy()
+    y[5] = 9
+    rows, values = silhouette_samples_sampled(X, y, sample_size=len(y))
+    assert np.array_equal(rows, np.arange(len(y)))
+    assert np.allclose(values, silhouette_samples(X, y), atol=1e-5)
+    assert values[5] == 0.0
+
+
 def test_silhouettes_of_many_labellings_in_one_product_match_sklearn(blobs, monkeypatch):
     """The scan's batched silhouettes: noise left out, one-segment labellings NaN, and
     the same values when the stacked one-hot columns are split into several products."""

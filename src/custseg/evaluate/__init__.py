@@ -10,6 +10,7 @@ from custseg.evaluate._gap import gap_statistic, pca_box_reference, within_dispe
 from custseg.evaluate._internal import (
     calinski_harabasz,
     davies_bouldin,
+    sample_distances,
     silhouette,
     silhouette_from_distances,
     silhouette_samples_sampled,
@@ -26,6 +27,7 @@ __all__ = [
     "external_scores",
     "gap_statistic",
     "pca_box_reference",
+    "sample_distances",
     "silhouette",
     "silhouette_from_distances",
     "silhouette_samples_sampled",

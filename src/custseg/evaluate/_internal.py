@@ -72,7 +72,14 @@ def silhouette_samples_sampled(
     lab = labels[pick]
     if len(np.unique(lab)) < 2 or len(np.unique(lab)) >= len(lab):
         return pick, np.full(len(pick), np.nan)
-    return pick, metrics.silhouette_samples(np.asarray(X, dtype=float)[pick], lab)
+    # float32 distances and one matrix product, as the selection scores its candidates:
+    # scikit-learn's float64 chunks took 0.8 s of a 5,000-row sample, this 0.35 s
+    _, inv = np.unique(lab, return_inverse=True)
+    k = int(inv.max()) + 1
+    D = sample_distances(np.asarray(X, dtype=float)[pick])
+    onehot = np.zeros((len(pick), k), dtype=D.dtype)
+    onehot[np.arange(len(pick)), inv] = 1
+    return pick, _silhouette_values((D @ onehot).astype(np.float64), inv, k)
 
 
 def calinski_harabasz(X, labels) -> float:
@@ -181,6 +188,11 @@ def _chunks(items: list[int], widths: list[int]) -> list[list[int]]:
 
 def _mean_silhouette(sums: np.ndarray, inv: np.ndarray, k: int) -> float:
     """Mean silhouette from each row's summed distance to each segment."""
+    return float(_silhouette_values(sums, inv, k).mean())
+
+
+def _silhouette_values(sums: np.ndarray, inv: np.ndarray, k: int) -> np.ndarray:
+    """Each row's silhouette from its summed distance to each segment (singletons 0)."""
     rows = np.arange(len(inv))
     counts = np.bincount(inv, minlength=k).astype(np.float64)
     own = counts[inv]
@@ -190,4 +202,24 @@ def _mean_silhouette(sums: np.ndarray, inv: np.ndarray, k: int) -> float:
     b = mean_other.min(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.where(own > 1, (b - a) / np.maximum(a, b), 0.0)
-    return float(np.nan_to_num(s, nan=0.0).mean())
+    return np.nan_to_num(s, nan=0.0)
+
+
+def sample_distances(X: np.ndarray) -> np.ndarray:
+    """float32 Euclidean distances among the rows of a sample (a 5,000-row one: 100 MB).
+
+    >>> import numpy as np
+    >>> sample_distances(np.array([[0.0, 0.0], [3.0, 4.0]])).tolist()
+    [[0.0, 5.0], [5.0, 0.0]]
+    """
+    X32 = np.asarray(X, dtype=np.float32)
+    sq = np.einsum("ij,ij->i", X32, X32)
+    # in place: no 100 MB temporaries for a 5,000-row sample (0.57 s -> 0.3 s)
+    D = X32 @ X32.T
+    D *= -2
+    D += sq[:, None]
+    D += sq[None, :]
+    np.maximum(D, 0, out=D)
+    np.sqrt(D, out=D)
+    np.fill_diagonal(D, 0)
+    return D

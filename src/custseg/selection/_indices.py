@@ -43,21 +43,6 @@ class GapReference:
         return mean - float(np.log(within_dispersion(self.X, labels) + 1e-300)), se
 
 
-def sample_distances(X: np.ndarray) -> np.ndarray:
-    """float32 Euclidean distances of the silhouette sample (computed once per fit)."""
-    X32 = X.astype(np.float32)
-    sq = np.einsum("ij,ij->i", X32, X32)
-    # in place: no 100 MB temporaries for a 5,000-row sample (0.57 s -> 0.3 s)
-    D = X32 @ X32.T
-    D *= -2
-    D += sq[:, None]
-    D += sq[None, :]
-    np.maximum(D, 0, out=D)
-    np.sqrt(D, out=D)
-    np.fill_diagonal(D, 0)
-    return D
-
-
 def centroid_indices(X: np.ndarray, labels: np.ndarray) -> dict:
     """Calinski-Harabasz, Davies-Bouldin and WB from one pass over the rows.
 

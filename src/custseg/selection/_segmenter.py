@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from custseg.constants import DEFAULT_K
 from custseg.evaluate import (
     bootstrap_stability,
+    sample_distances,
     silhouette_from_distances,
     silhouettes_from_distances,
 )
@@ -46,7 +47,7 @@ from custseg.selection._degenerate import cell_check, discrete_columns, tie_chec
 from custseg.selection._density import density_check
 from custseg.selection._genie import MAX_DIMS as GENIE_MAX_DIMS
 from custseg.selection._genie import GenieClusterer, propose_switch
-from custseg.selection._indices import GapReference, compute_indices, sample_distances
+from custseg.selection._indices import GapReference, compute_indices
 from custseg.selection._kgrid import parse_k
 from custseg.selection._threads import limit_threads, threads_in_use
 from custseg.selection._warnings import capture_warnings, summarize_warnings

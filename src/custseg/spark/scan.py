@@ -185,7 +185,7 @@ class SilhouetteSample:
         from pyspark.ml.linalg import Vectors, VectorUDT
         from pyspark.sql.types import LongType, StructField, StructType
 
-        from custseg.selection._indices import sample_distances
+        from custseg.evaluate import sample_distances
 
         n = data.count() if n is None else n
         part = data.sample(fraction=min(1.0, 1.3 * size / max(n, 1)), seed=seed) \
