@@ -24,7 +24,7 @@ from custseg.persist.guard import inspect_spark_model
 from tests.cli.helpers import invoke
 
 pytest.importorskip("pyspark")
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark")  # one of two Spark groups: tests/conftest.py
 
 
 @pytest.fixture(scope="module")

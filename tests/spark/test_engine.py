@@ -12,7 +12,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from custseg.config import RunConfig
 
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark")  # one of two Spark groups: tests/conftest.py
 
 
 def test_cdnow_features_equal_duckdb(spark, shared_datasets):

@@ -11,7 +11,7 @@ import pytest
 from custseg.exceptions import CustsegError
 from custseg.spark import SparkUnavailableError, check_java
 
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark2")  # one of two Spark groups: tests/conftest.py
 
 
 def test_java_version_works_here():

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark2")  # one of two Spark groups: tests/conftest.py
 
 
 def _log() -> pd.DataFrame:

@@ -9,7 +9,7 @@ import pytest
 from custseg.exceptions import InputError
 
 pytest.importorskip("pyspark")
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark2")  # one of two Spark groups: tests/conftest.py
 
 
 def test_input_columns_named_like_outputs_are_renamed(spark, tmp_path):

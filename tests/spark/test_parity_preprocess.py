@@ -18,7 +18,7 @@ from custseg.datasets import make_customers
 from custseg.preprocess import PreprocessOptions, build_preprocessor
 from custseg.preprocess.plan import plan_columns, stats_from_pandas
 
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark")  # one of two Spark groups: tests/conftest.py
 
 
 def _both(spark, path, options):

@@ -20,7 +20,7 @@ from custseg.datasets import make_customers
 from custseg.summary import summary_schema
 from tests.corpus import require_shared_datasets
 
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark2")  # one of two Spark groups: tests/conftest.py
 
 #: Spark's families next to the local algorithm names (docs/spark.md).
 FAMILY = {"bisecting_kmeans": "hierarchical", "ward": "hierarchical"}

@@ -15,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from custseg.data.synthetic import make_customers
 
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark2")  # one of two Spark groups: tests/conftest.py
 
 KS = list(range(2, 8))
 ALGORITHMS = ("kmeans", "gmm")

@@ -13,7 +13,7 @@ import pytest
 from custseg.data import infer_schema
 from custseg.preprocess import PreprocessOptions, build_preprocessor
 
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark2")  # one of two Spark groups: tests/conftest.py
 
 
 def _table(n: int = 300, seed: int = 0) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from custseg.tracking import control_flags
 from custseg.workflow import run
 from tests.tracking.conftest import FAST, blobs, move
 
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark2")  # one of two Spark groups: tests/conftest.py
 FEATURES = ["customer_id", "spend", "visits", "tenure"]
 
 

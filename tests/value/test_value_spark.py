@@ -11,7 +11,7 @@ from custseg.features import build_customer_features
 from custseg.value import customer_summary
 
 pytest.importorskip("pyspark")
-pytestmark = pytest.mark.xdist_group("spark")  # the Spark worker's JVM, not a second one
+pytestmark = pytest.mark.xdist_group("spark")  # one of two Spark groups: tests/conftest.py
 
 
 def _log() -> pd.DataFrame:
