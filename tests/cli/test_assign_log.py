@@ -11,6 +11,9 @@ from custseg.workflow import run
 from tests.cli.helpers import invoke
 from tests.features.logfixtures import order_items, retail_lines
 
+# The module's trained model built once, on one worker.
+pytestmark = pytest.mark.xdist_group("assign-log")
+
 API = {"k": (2, 4), "algorithms": ["kmeans"], "report": False, "stability": False}
 
 

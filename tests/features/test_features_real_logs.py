@@ -11,6 +11,9 @@ import pytest
 from custseg.exceptions import ConfigError
 from custseg.features import build_customer_features, looks_like_transaction_log
 
+# The module's retail features built once, on one worker.
+pytestmark = pytest.mark.xdist_group("features-real-logs")
+
 
 @pytest.fixture(scope="module")
 def retail_path(shared_datasets):

@@ -20,6 +20,9 @@ from custseg.datasets import make_customers
 from custseg.exceptions import ConfigError, InputError, ModelMismatchError
 from custseg.preprocess import CustomerPreprocessor, PreprocessOptions, build_preprocessor
 
+# The module's fitted preprocessors built once, on one worker.
+pytestmark = pytest.mark.xdist_group("preprocess-pipeline")
+
 NOISE = {"noise_1", "noise_2", "noise_3"}
 
 

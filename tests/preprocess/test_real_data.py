@@ -9,6 +9,9 @@ from custseg.data import infer_schema, load
 from custseg.preprocess import build_preprocessor
 from tests.corpus import require_shared_datasets
 
+# The module's marketing table built once, on one worker.
+pytestmark = pytest.mark.xdist_group("preprocess-real-data")
+
 
 def _fit(relative: str):
     folder = require_shared_datasets()

@@ -27,6 +27,9 @@ from custseg.exceptions import ConfigError
 from custseg.outputs import MARKER, clean_leftovers, output_lock, staged_output
 from tests.cli.helpers import invoke
 
+# The module's `runs` (about 30 s) built once, on one worker.
+pytestmark = pytest.mark.xdist_group("outputs-runs")
+
 FAST = ("--algorithms", "kmeans", "--no-report", "--no-stability", "--k", "3", "--seed", "4",
         "--figures")  # PNGs on: their folder's mode and their bytes are checked below
 MARKER_JSON = json.dumps({"tool": "custseg", "version": "0.0.9"})

@@ -35,6 +35,9 @@ from custseg.persist.trust import ALLOWED_NODES, ALLOWED_TYPE_NAMES, schema_node
 from custseg.reproducible import make_skops_reproducible
 from tests.cli.helpers import invoke
 
+# The module's models (about 20 s) built once, on one worker.
+pytestmark = pytest.mark.xdist_group("model-files")
+
 FAST = {"stability": False, "report": False, "seed": 0}
 #: Refusal time bound: the checks take ~0.01-0.2 s; 2 s leaves room for a busy CI
 #: machine and is still far from the 59 s and 157 s the issue measured.

@@ -18,6 +18,9 @@ from tests.viz.plotly_checks import (
     validated_json,
 )
 
+# The module's two runs built once, on one worker.
+pytestmark = pytest.mark.xdist_group("viz-real-runs")
+
 
 @pytest.fixture(scope="module")
 def gmm_result():
