@@ -17,8 +17,9 @@ slowed down 3.5x next to one busy process, a plain k-means script 1.3x
   1-minute load average, the fallback, lags a process that just started).
 - ``--threads N`` (``RunConfig.threads``) overrides the measurement for both.
 
-Nothing here runs work in parallel itself; candidates are fitted one after the
-other, so no process pool multiplies the threads.
+Nothing here runs work in parallel itself. Batches of independent small fits
+may go partly to one helper process (:mod:`custseg._parallel`) when the plan
+has two or more OpenMP threads; both sides then run single-threaded.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ WINDOW_S = 0.1
 REUSE_S = 30.0
 
 _cache: dict[str, tuple[float, ThreadPlan]] = {}
+_active: list[ThreadPlan] = []  # plans of the thread_limits blocks now open
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,22 @@ def thread_limits(requested: int | None = None) -> Iterator[ThreadPlan]:
     """
     plan = plan_threads(requested)
     _load_pools()
-    with threadpool_limits(limits=plan.limits):
-        yield plan
+    _active.append(plan)
+    try:
+        with threadpool_limits(limits=plan.limits):
+            yield plan
+    finally:
+        _active.pop()
+
+
+def active_plan() -> ThreadPlan:
+    """The plan of the innermost :func:`thread_limits` block, else :func:`plan_threads`.
+
+    >>> with thread_limits(1):
+    ...     active_plan().openmp
+    1
+    """
+    return _active[-1] if _active else plan_threads()
 
 
 def _load_pools() -> None:

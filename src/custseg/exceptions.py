@@ -39,6 +39,9 @@ class CustsegError(Exception):
         self.fix = fix
         super().__init__(self._format())
 
+    def __reduce__(self):  # where and fix survive a trip from the fit helper process
+        return _restore, (type(self), self.what, self.where, self.fix)
+
     def _format(self) -> str:
         text = self.what
         if self.where:
@@ -76,3 +79,7 @@ __all__ = [
     "ModelMismatchError",
     "UnsafeModelError",
 ]
+
+
+def _restore(cls: type[CustsegError], what: str, where: str | None, fix: str | None):
+    return cls(what, where=where, fix=fix)

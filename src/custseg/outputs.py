@@ -410,8 +410,8 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
     (issue 20), and the report already draws every figure (each has a PNG
     download button). Returns the output folder.
     """
-    from custseg.persist.model import save_model
-    from custseg.reproducible import make_skops_reproducible
+    from custseg._parallel import run_beside
+    from custseg.persist.model import write_model_file
     from custseg.safe_csv import write_csv
 
     out_dir = Path(out_dir)
@@ -421,27 +421,16 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         table = result.segments_table()
         _note_renamed(result, table)
         write_csv(table, staging / "segments.csv", float_format="%.4f")
-        save_model(result.model, staging / "model.skops")
-        make_skops_reproducible(staging / "model.skops")
-        figure_files: list[str] = []
-        specs = None
-        if figures or report:  # figure data computed once, shared by PNGs and report
-            from custseg.viz import figure_specs
-
-            specs = figure_specs(result)
-        if figures:
-            from custseg.viz import save_figures
-
-            (staging / "figures").mkdir()
-            figure_files = [p.name for p in save_figures(result, staging / "figures",
-                                                         specs=specs)]
-        if report:
-            from custseg.report import build_report_data, write_report
-
-            files = ["segments.csv", "summary.json", "report.html", "model.skops"] + [
-                f"figures/{name}" for name in figure_files]
-            write_report(build_report_data(result, specs=specs, files=files),
-                         staging / "report.html")
+        # the model file is written by the fit helper (when one runs) while this
+        # process draws the report; both finish before the folder is published
+        model_written = run_beside(write_model_file, result.model, staging / "model.skops")
+        try:
+            figure_files = _write_figures_and_report(result, staging, report, figures)
+        except BaseException:
+            with suppress(Exception):  # this error is the one to report
+                model_written()
+            raise
+        result.model.metadata = model_written()
         result.timings["write"] = time.perf_counter() - clock
         summary = result.summary()
         # No folder path here: two identical runs into two folders give the same file.
@@ -451,6 +440,31 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         write_migration(result, staging)
         write_summary(summary, staging / "summary.json")
     return out_dir
+
+
+def _write_figures_and_report(result, staging: Path, report: bool,
+                              figures: bool) -> list[str]:
+    """The PNG figures on request and report.html; returns the figure files."""
+    figure_files: list[str] = []
+    specs = None
+    if figures or report:  # figure data computed once, shared by PNGs and report
+        from custseg.viz import figure_specs
+
+        specs = figure_specs(result)
+    if figures:
+        from custseg.viz import save_figures
+
+        (staging / "figures").mkdir()
+        figure_files = [p.name for p in save_figures(result, staging / "figures",
+                                                     specs=specs)]
+    if report:
+        from custseg.report import build_report_data, write_report
+
+        files = ["segments.csv", "summary.json", "report.html", "model.skops"] + [
+            f"figures/{name}" for name in figure_files]
+        write_report(build_report_data(result, specs=specs, files=files),
+                     staging / "report.html")
+    return figure_files
 
 
 def _note_renamed(result, table) -> None:

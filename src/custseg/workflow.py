@@ -595,8 +595,10 @@ def _explain(frame, labels, X, preprocessor, schema, config, segmenter, label_ma
         from sklearn.base import clone
 
         def fit_predict(sample: np.ndarray) -> np.ndarray:
-            rows = sample if decode is None else decode(sample)
-            return clone(segmenter.best_estimator_).fit_predict(rows)
+            return clone(segmenter.best_estimator_).fit_predict(decode(sample))
+
+        if decode is None:  # the estimator itself: its refits can go to a helper process
+            fit_predict = segmenter.best_estimator_
 
     return explain(frame, labels, X, features=list(preprocessor.features_used_), schema=schema,
                    fit_predict=fit_predict, label_true=label_true, names=config.names or None,

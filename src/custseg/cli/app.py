@@ -202,6 +202,12 @@ def _execute(input: Path, cfg, out_dir: Path, quiet: bool, figures: bool = False
         from custseg.spark import run_spark
 
         return run_spark(input, cfg, out_dir)
+    from custseg._parallel import start_helper
+    from custseg._threads import plan_threads
+
+    # the fit helper forks now, before the numeric libraries load (no threads yet), and
+    # loads them on the free core meanwhile (custseg._parallel says why)
+    start_helper(plan_threads(cfg.threads).openmp)
     from custseg.outputs import write_outputs
     from custseg.workflow import run as run_workflow
 

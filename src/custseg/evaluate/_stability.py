@@ -17,6 +17,7 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils import check_random_state
 
+from custseg._parallel import parallel_map
 from custseg.exceptions import ConfigError
 
 STABLE = 0.75
@@ -153,13 +154,20 @@ def bootstrap_stability(
     n = len(Xs)
     jac = np.zeros((n_boot, clusters.size))
     ari = np.zeros(n_boot)
-    for b in range(n_boot):
-        if method == "bootstrap":
-            draw = rng.randint(0, n, n)
-        else:
-            draw = np.sort(rng.choice(n, n // 2, replace=False))
-        new = np.asarray(fp(Xs[draw]))
+    draws = [rng.randint(0, n, n) if method == "bootstrap"
+             else np.sort(rng.choice(n, n // 2, replace=False)) for _ in range(n_boot)]
+    if hasattr(fit_predict_fn, "fit_predict"):  # an estimator: the refits may share two cores
+        refits = parallel_map(_refit, [(fit_predict_fn, Xs[draw]) for draw in draws])
+    else:
+        refits = [fp(Xs[draw]) for draw in draws]
+    for b, (draw, refit) in enumerate(zip(draws, refits, strict=True)):
+        new = np.asarray(refit)
         uniq, first = np.unique(draw, return_index=True)
         jac[b] = _best_jaccard(orig[uniq], new[first], clusters)
         ari[b] = adjusted_rand_score(orig[uniq], new[first])
     return StabilityResult(clusters=clusters, jaccard=jac, ari=ari, sizes=sizes, method=method)
+
+
+def _refit(estimator, X: np.ndarray) -> np.ndarray:
+    """Labels of a fresh clone of ``estimator`` fitted on ``X``."""
+    return np.asarray(clone(estimator).fit_predict(X))

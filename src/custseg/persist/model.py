@@ -227,6 +227,27 @@ def save_model(model: SegmentationModel, path: str | Path) -> Path:
     return path
 
 
+def write_model_file(model: SegmentationModel, path: str | Path) -> dict:
+    """:func:`save_model`, then the same bytes for the same model (zip times fixed);
+    returns the model's metadata as written (the fit helper process calls this on
+    its own copy of the model, see :func:`custseg.outputs.write_outputs`).
+
+    >>> import tempfile, pathlib
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.cluster import KMeans
+    >>> m = SegmentationModel(StandardScaler(), KMeans(2, n_init=1), {"x": "float64"})
+    >>> _ = m.fit_labels(pd.DataFrame({"x": [0.0, 0.1, 5.0, 5.1]}))
+    >>> meta = write_model_file(m, pathlib.Path(tempfile.mkdtemp()) / "model.skops")
+    >>> sorted(meta)
+    ['custseg_version', 'model_format']
+    """
+    from custseg.reproducible import make_skops_reproducible
+
+    save_model(model, path)
+    make_skops_reproducible(path)
+    return model.metadata
+
+
 def load_model(path: str | Path) -> SegmentationModel:
     """Load a model written by :func:`save_model`, refusing anything custseg does not write.
 

@@ -18,6 +18,7 @@ from sklearn.cluster import BisectingKMeans, KMeans
 from sklearn.metrics import pairwise_distances_argmin
 from sklearn.mixture import GaussianMixture
 
+from custseg._parallel import parallel_map
 from custseg.constants import LINKAGES
 from custseg.models import COVARIANCE_TYPES, AgglomerativeClusterer, make_model
 from custseg.models._linkage import cut_linkage
@@ -67,10 +68,12 @@ class CandidateGenerator:
         # pilot fits per (k, covariance type): the scan reuses the chosen type's fit
         # instead of fitting it again (same seed, so the same model)
         self._gmm_fits: dict[tuple[int, str], GaussianMixture] = {}
+        self._gmm_seconds: dict[tuple[int, str], float] = {}
 
     def choose_gmm_type(self, pilot_ks: list[int]) -> str:
         """Covariance type with the lowest total BIC over a few pilot k (long k grids)."""
         totals = dict.fromkeys(COVARIANCE_TYPES, 0.0)
+        self.fit_gmms(pilot_ks, COVARIANCE_TYPES)
         for k in pilot_ks:
             for ct, bic in self.gmm(k, "auto").extra["bic_by_type"].items():
                 totals[ct] += bic
@@ -108,21 +111,47 @@ class CandidateGenerator:
     # -- k-means --------------------------------------------------------
     def kmeans(self, k: int) -> Candidate:
         if k not in self._kmeans:
-            t0 = time.perf_counter()
-            Z, assign = self.tree("ward")
-            ward_labels = cut_linkage(Z, min(k, Z.shape[0] + 1))[assign]
-            init = _centers(self.X, ward_labels, k)
-            best = None
-            if init.shape[0] == k:
-                best = KMeans(k, init=init, n_init=1).fit(self.X)
-            pp = KMeans(k, n_init=self.n_init, random_state=_seed(self.seed, 1, k)).fit(self.X)
-            if best is None or pp.inertia_ < best.inertia_ * (1 - 1e-9):
-                best = pp
-            self._kmeans[k] = Candidate("kmeans", k, best.labels_.astype(np.int64),
-                                        time.perf_counter() - t0,
-                                        centers=best.cluster_centers_,
-                                        extra={"inertia": float(best.inertia_)})
+            self.fit_kmeans([k])
         return self._kmeans[k]
+
+    def fit_kmeans(self, ks: list[int]) -> None:
+        """Fit (and cache) the k-means candidates of every k in ``ks`` as one batch.
+
+        The k-means++ runs do not need Ward's tree: a helper process (when one may
+        run) starts on them while this process builds the tree for the other runs.
+        """
+        todo = sorted(set(ks) - set(self._kmeans))
+        if not todo:
+            return
+        plus = parallel_map(_fit_kmeans, [(self.X, k, "k-means++", self.n_init,
+                                           _seed(self.seed, 1, k)) for k in todo],
+                            meanwhile=lambda: self.tree("ward"))
+        Z, assign = self.tree("ward")
+        jobs = []
+        for k in todo:
+            init = _centers(self.X, cut_linkage(Z, min(k, Z.shape[0] + 1))[assign], k)
+            jobs.append((self.X, k, init, 1, 0) if init.shape[0] == k else None)
+        ward = parallel_map(_fit_kmeans, [job for job in jobs if job is not None])
+        ward_by_k = {job[1]: fit for job, fit in zip([j for j in jobs if j], ward, strict=True)}
+        for k, pp in zip(todo, plus, strict=True):
+            best = ward_by_k.get(k)
+            # the Ward start unless k-means++ found a lower inertia
+            if best is None or pp[2] < best[2] * (1 - 1e-9):
+                best = pp
+            seconds = pp[3] + (ward_by_k[k][3] if k in ward_by_k else 0.0)
+            self._kmeans[k] = Candidate("kmeans", k, best[0], seconds, centers=best[1],
+                                        extra={"inertia": best[2]})
+
+    def fit_gmms(self, ks: list[int], types: tuple[str, ...]) -> None:
+        """Fit (and cache) the mixtures of every k in ``ks`` and covariance type in
+        ``types`` as one batch, each started from the k-means solution at its k."""
+        self.fit_kmeans(ks)
+        todo = [(k, ct) for k in ks for ct in types if (k, ct) not in self._gmm_fits]
+        Xg = self.X[self.gmm_rows]
+        jobs = [(Xg, k, ct, self.kmeans(k).centers, _seed(self.seed, 3, k)) for k, ct in todo]
+        for key, (gm, seconds) in zip(todo, parallel_map(_fit_gmm, jobs), strict=True):
+            self._gmm_fits[key] = gm
+            self._gmm_seconds[key] = seconds
 
     def bisecting(self, k: int) -> Candidate:
         t0 = time.perf_counter()
@@ -132,26 +161,24 @@ class CandidateGenerator:
 
     # -- mixtures -------------------------------------------------------
     def gmm(self, k: int, covariance_type: str = "auto") -> Candidate:
-        km = self.kmeans(k)
         t0 = time.perf_counter()
         Xg = self.X[self.gmm_rows]
         if covariance_type == "auto" and self.gmm_type is not None:
             covariance_type = self.gmm_type
         types = COVARIANCE_TYPES if covariance_type == "auto" else (covariance_type,)
         best, bics = None, {}
+        self.fit_gmms([k], types)
+        fit_seconds = 0.0
         for ct in types:
-            gm = self._gmm_fits.get((k, ct))
-            if gm is None:
-                gm = GaussianMixture(k, covariance_type=ct, means_init=km.centers,
-                                     reg_covar=1e-6, random_state=_seed(self.seed, 3, k)).fit(Xg)
-                if len(types) > 1:
-                    self._gmm_fits[(k, ct)] = gm
+            gm = self._gmm_fits[(k, ct)]
+            fit_seconds += self._gmm_seconds.get((k, ct), 0.0)
             bics[ct] = float(gm.bic(Xg))
             if best is None or bics[ct] < bics[best[0]]:
                 best = (ct, gm)
         ct, gm = best
         labels = gm.predict(self.X).astype(np.int64)
-        return Candidate("gmm", k, labels, time.perf_counter() - t0, centers=gm.means_,
+        return Candidate("gmm", k, labels, fit_seconds + time.perf_counter() - t0,
+                         centers=gm.means_,
                          extra={"bic": bics[ct], "icl": icl_from(gm, Xg),
                                 "covariance_type": ct, "bic_by_type": bics})
 
@@ -183,6 +210,17 @@ class CandidateGenerator:
         labels = np.asarray(m.fit_predict(self.X)).astype(np.int64)
         return Candidate(algorithm, k, labels, time.perf_counter() - t0)
 
+    def prefetch(self, jobs: list[tuple[str, int | None, dict]]) -> None:
+        """Fit the k-means and mixtures a scan of ``jobs`` (algorithm, k, params) needs,
+        as batches that a helper process can share (see :mod:`custseg._parallel`)."""
+        gmm_ks = [k for algo, k, p in jobs
+                  if algo == "gmm" and p.get("covariance_type", "auto") == "auto"]
+        self.fit_kmeans([k for algo, k, _ in jobs
+                         if algo in ("kmeans", "minibatch_kmeans")] + gmm_ks)
+        if gmm_ks:
+            types = (self.gmm_type,) if self.gmm_type else COVARIANCE_TYPES
+            self.fit_gmms(gmm_ks, types)
+
     def candidate(self, algorithm: str, k: int, params: dict) -> Candidate:
         """Dispatch on the resolved algorithm name."""
         if algorithm in ("kmeans", "minibatch_kmeans"):
@@ -195,6 +233,23 @@ class CandidateGenerator:
         if algorithm == "bisecting_kmeans":
             return self.bisecting(k)
         return self.generic(algorithm, k, params)
+
+
+def _fit_kmeans(X: np.ndarray, k: int, init: np.ndarray | str, n_init: int, seed: int):
+    """(labels, centres, inertia, seconds) of k-means started at ``init``."""
+    t0 = time.perf_counter()
+    km = KMeans(k, init=init, n_init=n_init, random_state=seed).fit(X)
+    return (km.labels_.astype(np.int64), km.cluster_centers_, float(km.inertia_),
+            time.perf_counter() - t0)
+
+
+def _fit_gmm(Xg: np.ndarray, k: int, covariance_type: str, means_init: np.ndarray,
+             seed: int) -> tuple[GaussianMixture, float]:
+    """A mixture of ``k`` components started from the k-means centres, and its seconds."""
+    t0 = time.perf_counter()
+    gm = GaussianMixture(k, covariance_type=covariance_type, means_init=means_init,
+                         reg_covar=1e-6, random_state=seed).fit(Xg)
+    return gm, time.perf_counter() - t0
 
 
 def _centers(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:

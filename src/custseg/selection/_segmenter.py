@@ -432,6 +432,7 @@ class Segmenter(ClusterMixin, BaseEstimator):
         # one covariance type for the whole grid, chosen by BIC at three pilot k
         if len(gmm_ks) > GMM_PILOT_GRID and gen.gmm_type is None:
             gen.choose_gmm_type([gmm_ks[0], gmm_ks[len(gmm_ks) // 2], gmm_ks[-1]])
+        gen.prefetch(jobs)
         scanned = []
         for i, (algo, k, params) in enumerate(jobs):
             self._tick("scan", i, len(jobs))
