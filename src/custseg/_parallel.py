@@ -80,10 +80,16 @@ def start_helper(openmp_threads: int | None = None) -> bool:
         return True
     import multiprocessing
 
-    _helper = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                                  initializer=_init_helper, initargs=(os.getpid(),))
-    _helper_pid = os.getpid()
-    _helper.submit(_load_libraries)  # forks now; the libraries load meanwhile
+    if multiprocessing.current_process().daemon:  # a daemonic process may not have children
+        return False
+    try:
+        _helper = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                      initializer=_init_helper, initargs=(os.getpid(),))
+        _helper_pid = os.getpid()
+        _helper.submit(_load_libraries)  # forks now; the libraries load meanwhile
+    except Exception:  # no process can be started here (limits, sandbox): run serially
+        _mark_broken()
+        return False
     return True
 
 

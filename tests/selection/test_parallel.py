@@ -18,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from custseg import _parallel
 from custseg._parallel import helper_allowed, parallel_map, start_helper, stop_helper
+from custseg._threads import thread_limits
 from custseg.evaluate import bootstrap_stability
 from custseg.preprocess.relevance import segment_structure_scores
 from custseg.selection._warnings import capture_warnings, summarize_warnings
@@ -125,10 +126,11 @@ def test_same_scores_and_refits_with_and_without_the_helper(monkeypatch):
     Z = np.c_[X, np.random.default_rng(0).normal(size=(1500, 2))]
     Z = (Z - Z.mean(0)) / Z.std(0)
     slices = [(i, i + 1) for i in range(Z.shape[1])]
-    with_helper = segment_structure_scores(Z, slices, random_state=0)
-    stab = bootstrap_stability(X, KMeans(3, n_init=1, random_state=0), n_boot=4,
-                               random_state=0)
-    assert _parallel._helper is not None or not helper_allowed(2)
+    with thread_limits(2):  # a plan of two threads: the helper takes part
+        with_helper = segment_structure_scores(Z, slices, random_state=0)
+        stab = bootstrap_stability(X, KMeans(3, n_init=1, random_state=0), n_boot=4,
+                                   random_state=0)
+    assert _parallel._helper is not None
     monkeypatch.setenv(_parallel.ENV_SWITCH, "0")
     stop_helper()
     assert np.array_equal(with_helper, segment_structure_scores(Z, slices, random_state=0))
@@ -188,3 +190,21 @@ def test_forking_after_openmp_ran_on_two_threads_does_not_hang():
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("ok")
+
+
+def _map_in_daemon(queue) -> None:
+    queue.put(parallel_map(_pid_after, [(0.0,)] * 3, openmp_threads=2))
+
+
+@linux_only
+def test_a_daemonic_process_runs_the_batch_itself():
+    """multiprocessing forbids children of daemonic processes: no helper, no error."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_map_in_daemon, args=(queue,), daemon=True)
+    proc.start()
+    pids = queue.get(timeout=60)
+    proc.join(60)
+    assert set(pids) == {proc.pid}
