@@ -114,9 +114,10 @@ def run(
     quantity: QuantityCol = None, price: PriceCol = None, invoice: InvoiceCol = None,
     category: CategoryCol = None, channel: ChannelCol = None, country: CountryCol = None,
     as_of: AsOf = None, memory_limit: MemoryLimit = None, date_format: DateFormat = None,
-    threads: Annotated[int | None, typer.Option("--threads", help="BLAS/OpenMP threads "
-                                                "[default: the free cores for OpenMP, one "
-                                                "for BLAS].")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", help="BLAS/OpenMP threads; 2 "
+                                                "or more also lets a helper process share "
+                                                "the small fits [default: the free cores "
+                                                "for OpenMP, one for BLAS].")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Also write the "
                                           "report's figures as PNG files in figures/, for "
