@@ -33,8 +33,10 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import pickle
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -48,6 +50,7 @@ _helper_pid: int | None = None  # the process that owns _helper (not a fork of i
 _broken = False
 _in_helper = False
 _limited = False
+_previous_excepthook = threading.excepthook
 
 
 def helper_allowed(openmp_threads: int) -> bool:
@@ -82,11 +85,18 @@ def start_helper(openmp_threads: int | None = None) -> bool:
 
     if multiprocessing.current_process().daemon:  # a daemonic process may not have children
         return False
+    global _previous_excepthook
+    if threading.excepthook is not _quiet_pool_race:
+        _previous_excepthook, threading.excepthook = threading.excepthook, _quiet_pool_race
     try:
-        _helper = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                                      initializer=_init_helper, initargs=(os.getpid(),))
-        _helper_pid = os.getpid()
-        _helper.submit(_load_libraries)  # forks now; the libraries load meanwhile
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on fork in a process with threads (a library's pools);
+            # the helper only ever runs single-threaded fits, which that does not affect
+            warnings.simplefilter("ignore", DeprecationWarning)
+            _helper = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                          initializer=_init_helper, initargs=(os.getpid(),))
+            _helper_pid = os.getpid()
+            _helper.submit(_load_libraries)  # forks now; the libraries load meanwhile
     except Exception:  # no process can be started here (limits, sandbox): run serially
         _mark_broken()
         return False
@@ -114,7 +124,7 @@ def parallel_map(fn: Callable, items: Iterable[tuple], openmp_threads: int | Non
     split follows how long the fits really take. ``meanwhile`` (any callable)
     runs here first, while the helper has started on the items.
 
-    >>> parallel_map(divmod, [(7, 2), (9, 4)], openmp_threads=2)
+    >>> parallel_map(divmod, [(7, 2), (9, 4)], openmp_threads=1)
     [(3, 1), (2, 1)]
     """
     items = list(items)
@@ -122,7 +132,8 @@ def parallel_map(fn: Callable, items: Iterable[tuple], openmp_threads: int | Non
         from custseg._threads import active_plan
 
         openmp_threads = active_plan().openmp
-    if len(items) < (1 if meanwhile else 2) or not start_helper(openmp_threads):
+    if (len(items) < (1 if meanwhile else 2) or not start_helper(openmp_threads)
+            or not _picklable(fn, items[0])):
         if meanwhile is not None:
             meanwhile()
         return [fn(*item) for item in items]
@@ -176,7 +187,7 @@ def run_beside(fn: Callable, *args, openmp_threads: int | None = None) -> Callab
 
         openmp_threads = active_plan().openmp
     future = None
-    if start_helper(openmp_threads):
+    if start_helper(openmp_threads) and _picklable(fn, args):
         try:
             future = _helper.submit(_run_in_helper, fn, args)
         except (BrokenProcessPool, RuntimeError):
@@ -198,6 +209,27 @@ def run_beside(fn: Callable, *args, openmp_threads: int | None = None) -> Callab
     return wait
 
 
+def _quiet_pool_race(args) -> None:
+    """threading.excepthook: drop the InvalidStateError that Python 3.11's pool manager
+    raises when the helper dies while this process holds cancelled items (it sets an
+    error on a future already cancelled); everything else goes to the previous hook."""
+    from concurrent.futures import InvalidStateError
+    from concurrent.futures.process import _ExecutorManagerThread
+
+    if not (isinstance(args.thread, _ExecutorManagerThread)
+            and issubclass(args.exc_type, InvalidStateError)):
+        _previous_excepthook(args)
+
+
+def _picklable(fn: Callable, item: tuple) -> bool:
+    """Whether the work can be sent to the helper (a lambda in an estimator cannot)."""
+    try:
+        pickle.dumps((fn, item), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return False
+    return True
+
+
 def _mark_broken() -> None:
     global _broken
     _broken = True
@@ -212,6 +244,9 @@ def _init_helper(parent: int) -> None:
     # single-threaded libraries (those not loaded yet read these when they load)
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = "1"
+    # the parent's SIGTERM handler raises SystemExit, which the pool's worker loop
+    # swallows: the default action, so that the signal below really ends the helper
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # die with the parent, even when it is killed
     with contextlib.suppress(Exception):
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

@@ -141,11 +141,17 @@ def plan_threads(requested: int | None = None) -> ThreadPlan:
 def thread_limits(requested: int | None = None) -> Iterator[ThreadPlan]:
     """Apply :func:`plan_threads` to BLAS and OpenMP inside the block.
 
+    Inside another such block, ``None`` keeps the outer plan (``--threads`` of the
+    command line holds for every stage) instead of measuring again.
+
     >>> with thread_limits(1) as plan:
     ...     plan.openmp
     1
+    >>> with thread_limits(1), thread_limits(None) as inner:
+    ...     inner.openmp
+    1
     """
-    plan = plan_threads(requested)
+    plan = _active[-1] if requested is None and _active else plan_threads(requested)
     _load_pools()
     _active.append(plan)
     try:

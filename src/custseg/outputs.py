@@ -423,14 +423,15 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         write_csv(table, staging / "segments.csv", float_format="%.4f")
         # the model file is written by the fit helper (when one runs) while this
         # process draws the report; both finish before the folder is published
-        model_written = run_beside(write_model_file, result.model, staging / "model.skops")
+        # (an absolute path: a helper reused across runs keeps the directory it started in)
+        model_written = run_beside(write_model_file, result.model,
+                                   Path(os.path.abspath(staging / "model.skops")))
         try:
             figure_files = _write_figures_and_report(result, staging, report, figures)
         except BaseException:
-            with suppress(Exception):  # this error is the one to report
-                model_written()
+            _finish_model_file(model_written, staging, failed=True)  # the first error wins
             raise
-        result.model.metadata = model_written()
+        result.model.metadata = _finish_model_file(model_written, staging)
         result.timings["write"] = time.perf_counter() - clock
         summary = result.summary()
         # No folder path here: two identical runs into two folders give the same file.
@@ -440,6 +441,28 @@ def write_outputs(result, out_dir: str | Path, *, report: bool = True,
         write_migration(result, staging)
         write_summary(summary, staging / "summary.json")
     return out_dir
+
+
+def _finish_model_file(model_written, staging: Path, *, failed: bool = False) -> dict | None:
+    """Wait for the model file, through Ctrl-C too: the staging folder must not be removed
+    while the helper still writes into it. Returns the model's metadata."""
+    interrupted = False
+    try:
+        while True:
+            try:
+                return model_written()
+            except KeyboardInterrupt:
+                interrupted = True
+            except Exception:
+                if failed:
+                    return None
+                raise
+    finally:
+        for leftover in staging.glob(".model.skops.tmp-*"):  # a helper that died mid-write
+            with suppress(OSError):
+                leftover.unlink()
+        if interrupted and not failed:
+            raise KeyboardInterrupt
 
 
 def _write_figures_and_report(result, staging: Path, report: bool,

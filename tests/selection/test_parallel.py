@@ -29,11 +29,19 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
 
 @pytest.fixture(autouse=True)
 def _fresh_helper(monkeypatch):
+    """No helper left by an earlier test of this worker: each test forks its own."""
     monkeypatch.delenv(_parallel.ENV_SWITCH, raising=False)
+    stop_helper()
     _parallel._broken = False
     yield
     stop_helper()
     _parallel._broken = False
+
+
+def _ready_helper() -> int:
+    """Start the helper and wait until it answers (so it takes its share at once)."""
+    assert start_helper(2)
+    return _parallel._helper.submit(os.getpid).result(timeout=120)
 
 
 # module-level functions: the helper receives them by name
@@ -56,7 +64,12 @@ def _fail_on_three(x: int) -> int:
 def _die_in_helper(x: int) -> int:
     if _parallel._in_helper:
         os._exit(3)
+    time.sleep(0.05)
     return -x
+
+
+def _call(fn) -> object:
+    return fn()
 
 
 @linux_only
@@ -99,6 +112,7 @@ def test_an_error_in_a_fit_is_raised_here_as_in_a_serial_run():
 
 @linux_only
 def test_a_helper_that_dies_leaves_the_work_to_this_process():
+    _ready_helper()
     out = parallel_map(_die_in_helper, [(i,) for i in range(6)], openmp_threads=2)
     assert out == [-i for i in range(6)]
     assert _parallel._broken  # no second helper is forked in this process
@@ -111,8 +125,7 @@ def test_the_helper_keeps_no_copy_of_an_output_lock(tmp_path):
 
     out = tmp_path / "run"
     with output_lock(out):
-        assert start_helper(2)
-        pid = parallel_map(_pid_after, [(0.0,)] * 4, openmp_threads=2)[0]
+        pid = _ready_helper()  # forked while the lock is held
         assert pid != os.getpid()
         fds = os.listdir(f"/proc/{pid}/fd")
         targets = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds
@@ -142,16 +155,20 @@ def test_same_scores_and_refits_with_and_without_the_helper(monkeypatch):
 
 @linux_only
 def test_the_same_segments_with_and_without_the_helper(tmp_path):
-    """A whole selection, in fresh interpreters: helper on (two threads) and off."""
+    """A whole selection, in fresh interpreters: helper on (two threads) and off. Every
+    candidate's scores (not only the chosen one's labels) must agree."""
     script = textwrap.dedent("""
         import json, sys
         import numpy as np
         from sklearn.datasets import make_blobs
         from custseg.selection import Segmenter
-        X, _ = make_blobs(6000, n_features=5, centers=4, cluster_std=2.0, random_state=3)
-        seg = Segmenter(k=(2, 9), n_threads=2, random_state=0).fit(X)
+        X, _ = make_blobs(3000, n_features=5, centers=4, cluster_std=2.0, random_state=3)
+        seg = Segmenter(k=(2, 8), n_threads=2, n_stability=2, random_state=0).fit(X)
         from custseg import _parallel
-        print(json.dumps({"k": int(seg.n_clusters_), "labels": seg.labels_.tolist()[:3000],
+        table = seg.candidates_.select_dtypes("number").drop(columns=["fit_seconds"],
+                                                             errors="ignore")
+        print(json.dumps({"k": int(seg.n_clusters_), "labels": seg.labels_.tolist(),
+                          "table": table.to_numpy().tolist(),
                           "helper": _parallel._helper is not None}))
     """)
     runs = {}
@@ -164,6 +181,9 @@ def test_the_same_segments_with_and_without_the_helper(tmp_path):
     assert runs["1"]["k"] == runs["0"]["k"] == 4
     agree = np.mean(np.array(runs["1"]["labels"]) == np.array(runs["0"]["labels"]))
     assert agree > 0.999
+    with_helper, serial = np.array(runs["1"]["table"]), np.array(runs["0"]["table"])
+    assert with_helper.shape == serial.shape and with_helper.shape[0] >= 14
+    assert np.allclose(with_helper, serial, equal_nan=True, rtol=1e-6, atol=1e-9)
 
 
 @linux_only
@@ -208,3 +228,53 @@ def test_a_daemonic_process_runs_the_batch_itself():
     pids = queue.get(timeout=60)
     proc.join(60)
     assert set(pids) == {proc.pid}
+
+
+def test_work_that_cannot_be_sent_to_the_helper_runs_here():
+    """A lambda (in an estimator, say) cannot be pickled: no error, the batch runs here."""
+    assert parallel_map(_call, [(lambda: 1,), (lambda: 2,)], openmp_threads=2) == [1, 2]
+
+
+def test_threads_one_on_the_command_line_holds_for_every_stage():
+    """--threads 1: a Segmenter inside the run (its own thread_limits(None)) keeps the
+    one-thread plan, so no helper starts."""
+    from custseg.selection import Segmenter
+
+    X, _ = make_blobs(600, n_features=3, centers=3, random_state=0)
+    with thread_limits(1):
+        Segmenter(k=(2, 4), n_stability=2, random_state=0).fit(X)
+    assert _parallel._helper is None
+
+
+@linux_only
+def test_a_killed_parent_takes_the_helper_with_it():
+    """Even with the command line's SIGTERM handler (it raises SystemExit, which the
+    pool's worker loop would swallow) the helper ends when its parent is killed."""
+    script = textwrap.dedent("""
+        import os, signal, sys, time
+        def on_term(signum, frame):
+            raise SystemExit(143)
+        signal.signal(signal.SIGTERM, on_term)
+        from custseg import _parallel
+        assert _parallel.start_helper(2)
+        pid = _parallel._helper.submit(os.getpid).result(timeout=120)
+        print(pid, flush=True)
+        _parallel.run_beside(time.sleep, 30, openmp_threads=2)
+        time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=180)
+    pid = int(done.stdout.split()[0])
+
+    def alive() -> bool:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive()

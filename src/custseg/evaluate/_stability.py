@@ -157,7 +157,8 @@ def bootstrap_stability(
     draws = [rng.randint(0, n, n) if method == "bootstrap"
              else np.sort(rng.choice(n, n // 2, replace=False)) for _ in range(n_boot)]
     if hasattr(fit_predict_fn, "fit_predict"):  # an estimator: the refits may share two cores
-        refits = parallel_map(_refit, [(fit_predict_fn, Xs[draw]) for draw in draws])
+        unfitted = clone(fit_predict_fn)  # a fitted one may carry its training data
+        refits = parallel_map(_refit, [(unfitted, Xs, draw) for draw in draws])
     else:
         refits = [fp(Xs[draw]) for draw in draws]
     for b, (draw, refit) in enumerate(zip(draws, refits, strict=True)):
@@ -168,6 +169,6 @@ def bootstrap_stability(
     return StabilityResult(clusters=clusters, jaccard=jac, ari=ari, sizes=sizes, method=method)
 
 
-def _refit(estimator, X: np.ndarray) -> np.ndarray:
-    """Labels of a fresh clone of ``estimator`` fitted on ``X``."""
-    return np.asarray(clone(estimator).fit_predict(X))
+def _refit(estimator, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Labels of a fresh clone of ``estimator`` fitted on the ``rows`` of ``X``."""
+    return np.asarray(clone(estimator).fit_predict(X[rows]))

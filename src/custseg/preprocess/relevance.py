@@ -92,10 +92,9 @@ def _scores(Z, slices, active, ks, rng) -> np.ndarray:
         tot = total[a:b].sum()
         if not others or tot <= 0:
             continue
-        X = Z[:, np.concatenate(others)]
         # seeds drawn here in block order: the scores do not depend on where a block ran
-        seeded = [(k, rng.randint(2**31 - 1)) for k in ks if k < X.shape[0]]
-        jobs.append((X, Z[:, a:b], float(tot), seeded))
+        seeded = [(k, rng.randint(2**31 - 1)) for k in ks if k < Z.shape[0]]
+        jobs.append((Z, np.concatenate(others), (a, b), float(tot), seeded))
         owners.append(i)
     best = np.zeros(len(slices))
     # the blocks are independent: a helper process takes some when a core is free
@@ -104,13 +103,15 @@ def _scores(Z, slices, active, ks, rng) -> np.ndarray:
     return best
 
 
-def _block_score(X: np.ndarray, block: np.ndarray, total: float,
+def _block_score(Z: np.ndarray, others: np.ndarray, block: tuple[int, int], total: float,
                  seeded: list[tuple[int, int]]) -> float:
-    """Best eta squared of ``block`` over provisional k-means segments of ``X``."""
+    """Best eta squared of the columns ``block`` (start, stop) of ``Z`` over provisional
+    k-means segments of the columns ``others``."""
+    X = Z[:, others]
     best = 0.0
     for k, seed in seeded:
         labels = KMeans(k, n_init=1, random_state=seed).fit_predict(X)
-        best = max(best, 1 - _within_ss(block, labels, k).sum() / total)
+        best = max(best, 1 - _within_ss(Z[:, block[0]:block[1]], labels, k).sum() / total)
     return best
 
 
