@@ -72,7 +72,7 @@ def start_helper(openmp_threads: int | None = None) -> bool:
     >>> start_helper(1)  # one free core: no helper
     False
     """
-    global _helper, _helper_pid
+    global _helper, _helper_pid, _previous_excepthook
     if openmp_threads is None:
         from custseg._threads import active_plan
 
@@ -85,7 +85,6 @@ def start_helper(openmp_threads: int | None = None) -> bool:
 
     if multiprocessing.current_process().daemon:  # a daemonic process may not have children
         return False
-    global _previous_excepthook
     if threading.excepthook is not _quiet_pool_race:
         _previous_excepthook, threading.excepthook = threading.excepthook, _quiet_pool_race
     try:
@@ -128,10 +127,6 @@ def parallel_map(fn: Callable, items: Iterable[tuple], openmp_threads: int | Non
     [(3, 1), (2, 1)]
     """
     items = list(items)
-    if openmp_threads is None:
-        from custseg._threads import active_plan
-
-        openmp_threads = active_plan().openmp
     if (len(items) < (1 if meanwhile else 2) or not start_helper(openmp_threads)
             or not _picklable(fn, items[0])):
         if meanwhile is not None:
@@ -156,15 +151,8 @@ def parallel_map(fn: Callable, items: Iterable[tuple], openmp_threads: int | Non
                 results[i] = fn(*items[i])
                 here.add(i)
         for i, future in enumerate(futures):
-            if i in here:
-                continue
-            try:
-                results[i], caught = future.result()
-            except BrokenProcessPool:  # the helper died (killed, out of memory)
-                _mark_broken()
-                results[i], caught = fn(*items[i]), []
-            for message, category in caught:
-                warnings.warn(message, category, stacklevel=2)
+            if i not in here:
+                results[i] = _collect(future, fn, items[i])
     finally:
         for future in futures:
             future.cancel()
@@ -182,10 +170,6 @@ def run_beside(fn: Callable, *args, openmp_threads: int | None = None) -> Callab
     >>> wait()
     7
     """
-    if openmp_threads is None:
-        from custseg._threads import active_plan
-
-        openmp_threads = active_plan().openmp
     future = None
     if start_helper(openmp_threads) and _picklable(fn, args):
         try:
@@ -196,17 +180,20 @@ def run_beside(fn: Callable, *args, openmp_threads: int | None = None) -> Callab
         value = fn(*args)
         return lambda: value
 
-    def wait():
-        try:
-            value, caught = future.result()
-        except BrokenProcessPool:
-            _mark_broken()
-            return fn(*args)
-        for message, category in caught:
-            warnings.warn(message, category, stacklevel=2)
-        return value
+    return lambda: _collect(future, fn, args)
 
-    return wait
+
+def _collect(future, fn: Callable, item: tuple):
+    """The value of a helper's ``future``, its warnings raised again here; computed here
+    instead if the helper died (killed, out of memory)."""
+    try:
+        value, caught = future.result()
+    except BrokenProcessPool:
+        _mark_broken()
+        return fn(*item)
+    for message, category in caught:
+        warnings.warn(message, category, stacklevel=3)
+    return value
 
 
 def _quiet_pool_race(args) -> None:

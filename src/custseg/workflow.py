@@ -592,13 +592,13 @@ def _explain(frame, labels, X, preprocessor, schema, config, segmenter, label_ma
         X = mismatch_embedding(X, categorical, gamma)
     fit_predict = None
     if config.stability and hasattr(segmenter, "best_estimator_"):
-        from sklearn.base import clone
+        # the estimator itself when it can refit on X: its refits can go to a helper process
+        fit_predict = segmenter.best_estimator_
+        if decode is not None:
+            from sklearn.base import clone
 
-        def fit_predict(sample: np.ndarray) -> np.ndarray:
-            return clone(segmenter.best_estimator_).fit_predict(decode(sample))
-
-        if decode is None:  # the estimator itself: its refits can go to a helper process
-            fit_predict = segmenter.best_estimator_
+            def fit_predict(sample: np.ndarray) -> np.ndarray:
+                return clone(segmenter.best_estimator_).fit_predict(decode(sample))
 
     return explain(frame, labels, X, features=list(preprocessor.features_used_), schema=schema,
                    fit_predict=fit_predict, label_true=label_true, names=config.names or None,

@@ -127,12 +127,13 @@ class CandidateGenerator:
                                            _seed(self.seed, 1, k)) for k in todo],
                             meanwhile=lambda: self.tree("ward"))
         Z, assign = self.tree("ward")
-        jobs = []
+        ward_jobs = []
         for k in todo:
             init = _centers(self.X, cut_linkage(Z, min(k, Z.shape[0] + 1))[assign], k)
-            jobs.append((self.X, k, init, 1, 0) if init.shape[0] == k else None)
-        ward = parallel_map(_fit_kmeans, [job for job in jobs if job is not None])
-        ward_by_k = {job[1]: fit for job, fit in zip([j for j in jobs if j], ward, strict=True)}
+            if init.shape[0] == k:  # the cut has k non-empty segments
+                ward_jobs.append((self.X, k, init, 1, 0))
+        ward_by_k = {job[1]: fit for job, fit in
+                     zip(ward_jobs, parallel_map(_fit_kmeans, ward_jobs), strict=True)}
         for k, pp in zip(todo, plus, strict=True):
             best = ward_by_k.get(k)
             # the Ward start unless k-means++ found a lower inertia
@@ -161,13 +162,13 @@ class CandidateGenerator:
 
     # -- mixtures -------------------------------------------------------
     def gmm(self, k: int, covariance_type: str = "auto") -> Candidate:
-        t0 = time.perf_counter()
         Xg = self.X[self.gmm_rows]
         if covariance_type == "auto" and self.gmm_type is not None:
             covariance_type = self.gmm_type
         types = COVARIANCE_TYPES if covariance_type == "auto" else (covariance_type,)
+        self.fit_gmms([k], types)  # usually fitted already, in the scan's batch
+        t0 = time.perf_counter()
         best, bics = None, {}
-        self.fit_gmms([k], types)
         fit_seconds = 0.0
         for ct in types:
             gm = self._gmm_fits[(k, ct)]
@@ -212,14 +213,20 @@ class CandidateGenerator:
 
     def prefetch(self, jobs: list[tuple[str, int | None, dict]]) -> None:
         """Fit the k-means and mixtures a scan of ``jobs`` (algorithm, k, params) needs,
-        as batches that a helper process can share (see :mod:`custseg._parallel`)."""
+        as batches that a helper process can share (see :mod:`custseg._parallel`).
+
+        A grid of more than :data:`GMM_PILOT_GRID` mixture k first fixes the
+        covariance type by BIC at three pilot k (:meth:`choose_gmm_type`).
+        """
         gmm_ks = [k for algo, k, p in jobs
                   if algo == "gmm" and p.get("covariance_type", "auto") == "auto"]
         self.fit_kmeans([k for algo, k, _ in jobs
                          if algo in ("kmeans", "minibatch_kmeans")] + gmm_ks)
-        if gmm_ks:
-            types = (self.gmm_type,) if self.gmm_type else COVARIANCE_TYPES
-            self.fit_gmms(gmm_ks, types)
+        if not gmm_ks:
+            return
+        if len(gmm_ks) > GMM_PILOT_GRID and self.gmm_type is None:
+            self.choose_gmm_type([gmm_ks[0], gmm_ks[len(gmm_ks) // 2], gmm_ks[-1]])
+        self.fit_gmms(gmm_ks, (self.gmm_type,) if self.gmm_type else COVARIANCE_TYPES)
 
     def candidate(self, algorithm: str, k: int, params: dict) -> Candidate:
         """Dispatch on the resolved algorithm name."""

@@ -37,7 +37,6 @@ from custseg.models import (
 )
 from custseg.models.mixed import mismatch_embedding
 from custseg.selection._candidates import (
-    GMM_PILOT_GRID,
     LINKAGES,
     Candidate,
     CandidateGenerator,
@@ -427,11 +426,8 @@ class Segmenter(ClusterMixin, BaseEstimator):
                     jobs.append((algo, None, params))
             else:
                 jobs.extend((algo, k, params) for k in ks)
-        gmm_ks = [k for algo, k, p in jobs if algo == "gmm" and p.get("covariance_type",
-                                                                       "auto") == "auto"]
-        # one covariance type for the whole grid, chosen by BIC at three pilot k
-        if len(gmm_ks) > GMM_PILOT_GRID and gen.gmm_type is None:
-            gen.choose_gmm_type([gmm_ks[0], gmm_ks[len(gmm_ks) // 2], gmm_ks[-1]])
+        # k-means and mixtures fitted in batches (a long grid's mixtures with one
+        # covariance type, chosen by BIC at three pilot k)
         gen.prefetch(jobs)
         scanned = []
         for i, (algo, k, params) in enumerate(jobs):
